@@ -1,0 +1,72 @@
+"""The roles of Fabreck, as Django groups with permissions.
+
+A role is a group whose permissions say what its members may do; `roles_sync` (run after
+every migrate) makes the groups match this table, so adding a permission here is enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    slug: str
+    label: str
+    description: str
+    permissions: tuple[str, ...]  # "app_label.codename"; "*" means every permission
+    is_staff: bool = False  # may log into the Django admin
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "maker",
+        _("Maker"),
+        _("Gets trained, books machines, registers for workshops, documents projects."),
+        ("accounts.book_machines",),
+    ),
+    Role(
+        "guardian",
+        _("Guardian or teacher"),
+        _("Registers children aged 6 to 12 or a whole school class for workshops."),
+        ("accounts.register_children",),
+    ),
+    Role(
+        "organisation_admin",
+        _("Organisation admin"),
+        _("Keeps the organisation's profile, people, requests, bookings and invoices."),
+        ("accounts.manage_organisation", "accounts.book_machines"),
+    ),
+    Role(
+        "site_staff",
+        _("Site staff"),
+        _("Runs a FabLab site: machines, trainings, bookings, usage, workshops, projects."),
+        ("accounts.run_site", "accounts.book_machines", "accounts.view_user"),
+        is_staff=True,
+    ),
+    Role(
+        "incubator_manager",
+        _("Incubator manager"),
+        _("Runs calls for startups, juries, cohorts, stages, mentors and KPIs."),
+        ("accounts.manage_incubator", "accounts.view_user"),
+        is_staff=True,
+    ),
+    Role(
+        "cluster_manager",
+        _("Cluster manager"),
+        _("Approves members, publishes calls and events, reads the impact dashboard."),
+        ("accounts.manage_cluster", "accounts.view_user", "accounts.change_user"),
+        is_staff=True,
+    ),
+    Role(
+        "administrator",
+        _("Administrator"),
+        _("Administers the whole platform."),
+        ("*",),
+        is_staff=True,
+    ),
+)
+
+ROLES_BY_SLUG: dict[str, Role] = {role.slug: role for role in ROLES}
