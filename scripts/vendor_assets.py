@@ -24,7 +24,10 @@ FILES = [
     ("swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"),
     ("swagger-ui-dist/swagger-ui.css.map", "swagger-ui/swagger-ui.css.map"),
     ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
-    ("swagger-ui-dist/swagger-ui-standalone-preset.js", "swagger-ui/swagger-ui-standalone-preset.js"),
+    (
+        "swagger-ui-dist/swagger-ui-standalone-preset.js",
+        "swagger-ui/swagger-ui-standalone-preset.js",
+    ),
     ("swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
 ]
 

@@ -8,7 +8,14 @@ from fabreck.accounts.models import ApiToken, User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "preferred_language", "is_staff", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "preferred_language",
+        "is_staff",
+        "is_active",
+    ]
     list_filter = ["is_staff", "is_active", "groups", "preferred_language"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
@@ -20,9 +27,7 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
 @admin.register(ApiToken)

@@ -32,6 +32,4 @@ class AccountsConfig(AppConfig):
         nav_register(
             NavEntry("tokens", _("API tokens"), "accounts:tokens", authenticated, 20, "user")
         )
-        nav_register(
-            NavEntry("admin", _("Administration"), "admin:index", is_staff, 950, "main")
-        )
+        nav_register(NavEntry("admin", _("Administration"), "admin:index", is_staff, 950, "main"))

@@ -11,7 +11,9 @@ class SignupDetailsForm(forms.Form):
 
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +36,9 @@ class ProfileForm(forms.Form):
         regex=r"^\+?[0-9 ()./-]{4,31}$",
         error_messages={"invalid": _("Enter a phone number such as +352 621 123 456.")},
     )
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES
+    )
 
 
 class ApiTokenCreateForm(forms.Form):

@@ -48,6 +48,10 @@ def _language(rng: random.Random) -> str:
     return "en"
 
 
+def _phone(rng: random.Random) -> str:
+    return f"+352 6{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+
+
 @seeder_register(name="accounts", order=10)
 def seed_accounts(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
     with transaction.atomic():
@@ -74,7 +78,7 @@ def seed_accounts(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
                 email=f"maker{n:06d}@{MAKERS_DOMAIN}",
                 first_name=rng.choice(FIRST_NAMES),
                 last_name=rng.choice(LAST_NAMES),
-                phone=f"+352 6{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
+                phone=_phone(rng),
                 preferred_language=_language(rng),
                 password=password,
             )

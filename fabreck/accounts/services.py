@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from fabreck.accounts.models import ApiToken, User
 from fabreck.accounts.roles import ROLES, ROLES_BY_SLUG
 
-TOKEN_PREFIX = "fbk_"
+TOKEN_PREFIX = "fbk_"  # noqa: S105  (a marker, not a secret)
 TOKEN_SHOWN_PREFIX_LENGTH = 12
 # Recording every use would turn each API read into a write; a minute's precision is enough.
 TOKEN_LAST_USED_PRECISION = timedelta(minutes=1)
@@ -35,7 +35,9 @@ def roles_sync() -> None:
             if role.permissions == ("*",):
                 group.permissions.set(every_permission)
             else:
-                group.permissions.set([by_name[name] for name in role.permissions if name in by_name])
+                group.permissions.set(
+                    [by_name[name] for name in role.permissions if name in by_name]
+                )
 
 
 def _language_checked(language: str) -> str:

@@ -46,9 +46,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "preferred_language": user.preferred_language,
             }
         )
-    return render(
-        request, "accounts/profile.html", {"form": form, "roles": user_roles(user=user)}
-    )
+    return render(request, "accounts/profile.html", {"form": form, "roles": user_roles(user=user)})
 
 
 @login_required

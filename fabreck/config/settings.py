@@ -38,7 +38,9 @@ if not SECRET_KEY and os.environ.get("SECRET_KEY_FILE"):
     SECRET_KEY = Path(os.environ["SECRET_KEY_FILE"]).read_text().strip()
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=1 for development).")
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY in the environment (or DEBUG=1 for development)."
+        )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
@@ -54,13 +56,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sites",
+    # Ours come before allauth so that our templates override its layouts.
+    "fabreck.core",
+    "fabreck.accounts",
     "allauth",
     "allauth.account",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
-    "fabreck.core",
-    "fabreck.accounts",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,7 @@ os.environ.setdefault(
     "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 
-from fabreck.config.settings import *  # noqa: E402, F403
+from fabreck.config.settings import *  # noqa: F403
 
 # Hashing passwords at full strength would make the suite minutes slower.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,8 +20,7 @@ def email_send_on_commit(message: EmailMessage) -> None:
         "reply_to": list(message.reply_to),
         "headers": dict(message.extra_headers),
         "alternatives": [
-            [content, mimetype]
-            for content, mimetype in getattr(message, "alternatives", [])
+            [content, mimetype] for content, mimetype in getattr(message, "alternatives", [])
         ],
         "content_subtype": message.content_subtype,
     }

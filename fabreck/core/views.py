@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
-
 # The eight creative sectors the cluster groups (labels only; the cluster app owns the data).
 CREATIVE_SECTORS = (
     _lazy("Architecture"),
@@ -43,7 +42,7 @@ def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpRe
     context = {"status": status, "message": message}
     try:
         return render(request, f"{status}.html", context, status=status)
-    except Exception:  # the error page must never fail in turn  # noqa: BLE001
+    except Exception:  # the error page must never fail in turn
         return HttpResponse(message, status=status, content_type="text/plain")
 
 

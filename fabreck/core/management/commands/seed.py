@@ -26,13 +26,19 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
             call_command("migrate", verbosity=0)  # re-creates the roles' groups
         elif get_user_model().objects.exists():
-            raise CommandError("The database already holds users; run with --fresh to replace them.")
+            raise CommandError(
+                "The database already holds users; run with --fresh to replace them."
+            )
         started = time.monotonic()
         for seeder in seeders():
             t0 = time.monotonic()
-            counts = seeder.run(scale=scale, rng=seed_rng(seed=seed, name=seeder.name), stdout=self.stdout)
+            counts = seeder.run(
+                scale=scale, rng=seed_rng(seed=seed, name=seeder.name), stdout=self.stdout
+            )
             summary = ", ".join(f"{n:,} {label}" for label, n in counts.items())
             self.stdout.write(f"  {seeder.name}: {summary} ({time.monotonic() - t0:.1f} s)")
         self.stdout.write(
-            self.style.SUCCESS(f"Seeded scale '{scale}' (seed {seed}) in {time.monotonic() - started:.1f} s.")
+            self.style.SUCCESS(
+                f"Seeded scale '{scale}' (seed {seed}) in {time.monotonic() - started:.1f} s."
+            )
         )
