@@ -8,7 +8,7 @@ DEMO_ENV := DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost \
 	EMAIL_FILE_PATH=$(CURDIR)/var/mail SECRET_KEY_FILE=$(CURDIR)/var/secret_key
 TEST_ENV := DJANGO_SETTINGS_MODULE=fabreck.config.settings_test
 
-.PHONY: install assets demo test test-sqlite test-postgres lint format bench seed-large clean
+.PHONY: install assets demo test test-sqlite test-postgres lint format bench messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -63,6 +63,11 @@ test: lint test-sqlite test-postgres
 
 bench: assets
 	$(PY) bench/run.py
+
+# For developers (needs GNU gettext): collect new strings into the .po files.
+messages: install
+	cd fabreck && $(TEST_ENV) ../$(VENV)/bin/django-admin makemessages -l fr -l de \
+		--no-location --ignore "*/migrations/*"
 
 clean:
 	rm -rf build var/static .pytest_cache .ruff_cache
