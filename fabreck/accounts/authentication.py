@@ -45,5 +45,5 @@ class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": _("A personal API token, created on your profile page (fbk_…)."),
+            "description": _("A personal API token (fbk_…), created on your API tokens page."),
         }

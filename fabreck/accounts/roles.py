@@ -36,7 +36,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "organisation_admin",
         _("Organisation admin"),
-        _("Keeps the organisation's profile, people, requests, bookings and invoices."),
+        _("Manages the organisation's profile, people, requests, bookings and invoices."),
         ("accounts.manage_organisation", "accounts.book_machines"),
     ),
     Role(
@@ -49,7 +49,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "incubator_manager",
         _("Incubator manager"),
-        _("Runs calls for startups, juries, cohorts, stages, mentors and KPIs."),
+        _("Runs calls for startups, juries, cohorts, incubation phases, mentors and KPIs."),
         ("accounts.manage_incubator", "accounts.view_user"),
         is_staff=True,
     ),

@@ -89,7 +89,12 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     ):
         next_url = reverse("core:home")
     if not form.is_valid():
-        messages.error(request, form.errors.get("language", [_("Unknown language.")])[0])
+        messages.error(
+            request,
+            form.errors.get("language", [_("Unknown language. Choose English, French or German.")])[
+                0
+            ],
+        )
         return HttpResponseRedirect(next_url)
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
