@@ -20,9 +20,9 @@ PASSWORD = "Brass-lantern-2025!"
 CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/[^/\s]+/")
 
 
-def _mail_bodies(mail_dir: Path) -> list[str]:
-    """The plain-text bodies of every message the file e-mail backend wrote."""
-    bodies = []
+def _mails(mail_dir: Path) -> list[tuple[str, str]]:
+    """(recipients, plain-text body) of every message the file e-mail backend wrote."""
+    mails = []
     for path in sorted(mail_dir.glob("*.log")):
         # The backend separates the messages of one connection with a line of 79 dashes.
         for raw in re.split(rb"\n-{79}\n", path.read_bytes()):
@@ -31,8 +31,8 @@ def _mail_bodies(mail_dir: Path) -> list[str]:
             message = email.message_from_bytes(raw, policy=policy.default)
             part = message.get_body(preferencelist=("plain",))
             if part is not None:
-                bodies.append(part.get_content())
-    return bodies
+                mails.append((str(message["To"]), part.get_content()))
+    return mails
 
 
 def _french(text: str) -> str:
@@ -79,7 +79,12 @@ def test_signup_confirm_login_switch_to_french_and_logout(
     expect(user_menu).to_have_count(0)
 
     # 2. The confirmation link arrives as a file; open it and confirm.
-    links = [m.group(0) for body in _mail_bodies(mail_dir) for m in CONFIRM_LINK.finditer(body)]
+    links = [
+        m.group(0)
+        for to, body in _mails(mail_dir)
+        if to == EMAIL
+        for m in CONFIRM_LINK.finditer(body)
+    ]
     assert links, f"no confirmation link in {sorted(p.name for p in mail_dir.iterdir())}"
     assert links[0].startswith(live_server.url)
     page.goto(links[0])
