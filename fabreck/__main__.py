@@ -19,23 +19,22 @@ def main(argv: list[str] | None = None) -> None:
 
 def _serve(args: list[str]) -> None:
     """Run the site under gunicorn; extra arguments go to gunicorn (e.g. --bind, --workers)."""
-    bind = os.environ.get("FABRECK_BIND", "127.0.0.1:8000")
-    workers = os.environ.get("WEB_CONCURRENCY", "2")
-    gunicorn_args = [
-        "gunicorn",
-        "fabreck.config.wsgi:application",
-        "--bind",
-        bind,
-        "--workers",
-        workers,
-        "--access-logfile",
-        "-",
-        *args,
-    ]
+    # gunicorn adds every --bind to a list: give the default only when the caller gave none.
+    defaults: list[str] = []
+    if not _has_option(args, "--bind", "-b"):
+        defaults += ["--bind", os.environ.get("FABRECK_BIND", "127.0.0.1:8000")]
+    if not _has_option(args, "--workers", "-w"):
+        defaults += ["--workers", os.environ.get("WEB_CONCURRENCY", "2")]
+    if not _has_option(args, "--access-logfile"):
+        defaults += ["--access-logfile", "-"]
     from gunicorn.app.wsgiapp import run
 
-    sys.argv = gunicorn_args
+    sys.argv = ["gunicorn", "fabreck.config.wsgi:application", *defaults, *args]
     run()
+
+
+def _has_option(args: list[str], *names: str) -> bool:
+    return any(arg in names or arg.startswith(tuple(f"{n}=" for n in names)) for arg in args)
 
 
 if __name__ == "__main__":
