@@ -91,3 +91,16 @@ def test_an_unknown_language_is_refused_on_signup(client):
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not User.objects.exists()
+
+
+def test_a_forgotten_password_is_reset_through_a_mailed_link(client):
+    user = UserFactory(email="forgetful@example.lu")
+
+    client.post(reverse("account_reset_password"), {"email": "forgetful@example.lu"})
+    assert mail.outbox[0].to == ["forgetful@example.lu"]
+    link = re.search(r"(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]  # allauth moves the key into the session
+    client.post(form_url, {"password1": "new-Secret-phrase-9", "password2": "new-Secret-phrase-9"})
+
+    user.refresh_from_db()
+    assert user.check_password("new-Secret-phrase-9")
