@@ -211,8 +211,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
-        "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
+        "anon": os.environ.get("API_THROTTLE_ANON") or "60/min",
+        "user": os.environ.get("API_THROTTLE_USER") or "1200/min",
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fabreck.core.api.exception_handler",
