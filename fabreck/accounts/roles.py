@@ -57,7 +57,21 @@ ROLES: tuple[Role, ...] = (
         "cluster_manager",
         _("Cluster manager"),
         _("Approves members, publishes calls and events, reads the impact dashboard."),
-        ("accounts.manage_cluster", "accounts.view_user", "accounts.change_user"),
+        (
+            "accounts.manage_cluster",
+            "accounts.view_user",
+            "accounts.change_user",
+            # the competence taxonomy and the organisations, through the admin
+            "cluster.view_organisation",
+            "cluster.change_organisation",
+            "cluster.view_organisationperson",
+            "cluster.view_competence",
+            "cluster.add_competence",
+            "cluster.change_competence",
+            "cluster.view_sector",
+            "cluster.view_naceclass",
+            "cluster.view_commune",
+        ),
         is_staff=True,
     ),
     Role(

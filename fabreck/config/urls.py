@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("fabreck.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("fabreck.accounts.urls")),
+    path("", include("fabreck.cluster.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

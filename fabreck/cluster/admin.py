@@ -1,0 +1,101 @@
+from django.contrib import admin
+from django.core.cache import cache
+
+from fabreck.cluster.models import (
+    Commune,
+    Competence,
+    NaceClass,
+    NaceSector,
+    Organisation,
+    OrganisationNace,
+    OrganisationPerson,
+    Sector,
+)
+from fabreck.cluster.selectors import TAXONOMY_WORDS_CACHE_KEY
+from fabreck.cluster.services import (
+    organisation_search_text_refresh,
+)
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_en", "name_fr", "name_de", "position"]
+    search_fields = ["slug", "name_en", "name_fr", "name_de"]
+
+
+class NaceSectorInline(admin.TabularInline):
+    model = NaceSector
+    extra = 0
+
+
+@admin.register(NaceClass)
+class NaceClassAdmin(admin.ModelAdmin):
+    list_display = ["code", "label_en", "label_fr", "label_de", "rev21_code"]
+    search_fields = ["code", "label_en", "label_fr", "label_de"]
+    inlines = [NaceSectorInline]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "canton", "slug"]
+    list_filter = ["canton"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Competence)
+class CompetenceAdmin(admin.ModelAdmin):
+    """Cluster managers keep the taxonomy: labels and synonyms in the three languages."""
+
+    list_display = ["label_en", "label_fr", "label_de", "sector", "is_active"]
+    list_filter = ["sector", "is_active"]
+    search_fields = [
+        "slug",
+        "label_en",
+        "label_fr",
+        "label_de",
+        "synonyms_en",
+        "synonyms_fr",
+        "synonyms_de",
+    ]
+    filter_horizontal = ["related_sectors"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        cache.delete(TAXONOMY_WORDS_CACHE_KEY)  # new labels or synonyms: search them now
+
+
+class OrganisationNaceInline(admin.TabularInline):
+    model = OrganisationNace
+    extra = 0
+    autocomplete_fields = ["nace_class"]
+
+
+class OrganisationPersonInline(admin.TabularInline):
+    model = OrganisationPerson
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "size_band", "commune", "status", "directory_consent"]
+    list_filter = ["status", "kind", "size_band", "sectors", "directory_consent"]
+    search_fields = ["name", "slug", "email"]
+    list_select_related = ["commune"]
+    autocomplete_fields = ["commune"]
+    filter_horizontal = ["sectors", "competences"]
+    readonly_fields = ["status", "status_reason", "status_changed_at", "member_since"]
+    inlines = [OrganisationNaceInline, OrganisationPersonInline]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        organisation_search_text_refresh(organisation=form.instance)
+
+
+@admin.register(OrganisationPerson)
+class OrganisationPersonAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "user", "role", "joined_at"]
+    list_filter = ["role"]
+    search_fields = ["organisation__name", "user__email"]
+    raw_id_fields = ["organisation", "user"]

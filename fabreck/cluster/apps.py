@@ -1,0 +1,48 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_reference_data(sender, **kwargs) -> None:
+    from fabreck.cluster.reference_data import reference_data_ensure
+
+    reference_data_ensure()
+
+
+class ClusterConfig(AppConfig):
+    name = "fabreck.cluster"
+    label = "cluster"
+    verbose_name = _("Cluster")
+
+    def ready(self) -> None:
+        # After a flush (tests, `seed --fresh`) the data migration does not run again.
+        post_migrate.connect(_ensure_reference_data, sender=self, dispatch_uid="cluster.reference")
+        from fabreck.cluster import seeding  # noqa: F401  (registers the seeder)
+        from fabreck.core.navigation import (
+            NavEntry,
+            authenticated,
+            everyone,
+            has_perm,
+            nav_register,
+        )
+
+        nav_register(NavEntry("directory", _("Directory"), "cluster:directory", everyone, 10))
+        nav_register(
+            NavEntry(
+                "my-organisations",
+                _("My organisations"),
+                "cluster:my-organisations",
+                authenticated,
+                15,
+                "user",
+            )
+        )
+        nav_register(
+            NavEntry(
+                "applications",
+                _("Applications"),
+                "cluster:applications",
+                has_perm("accounts.manage_cluster"),
+                20,
+            )
+        )

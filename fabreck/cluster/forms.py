@@ -1,0 +1,142 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from fabreck.cluster.models import Commune, Competence, NaceClass, Organisation, Sector
+from fabreck.cluster.selectors import SORTS, DirectoryFilters
+
+
+def directory_filters_from(params: QueryDict) -> DirectoryFilters:
+    """The directory's query string. Unknown or malformed values are dropped, never a 500."""
+    try:
+        page = max(1, min(int(params.get("page") or 1), 100_000))
+    except ValueError:
+        page = 1
+    sizes, kinds = set(Organisation.Size.values), set(Organisation.Kind.values)
+    return DirectoryFilters(
+        query=(params.get("q") or "")[:200],
+        sectors=tuple(params.getlist("sector"))[:10],
+        competences=tuple(params.getlist("competence"))[:20],
+        communes=tuple(params.getlist("commune"))[:20],
+        sizes=tuple(v for v in params.getlist("size") if v in sizes),
+        kinds=tuple(v for v in params.getlist("kind") if v in kinds),
+        sort=params.get("sort") if params.get("sort") in SORTS else "relevance",
+        page=page,
+    )
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(label=_("Name of the organisation"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Address of the profile"),
+        max_length=80,
+        required=False,
+        help_text=_("Letters, digits and hyphens; made from the name when left empty."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Organisation.Kind.choices)
+    legal_form = forms.CharField(label=_("Legal form"), max_length=60, required=False)
+    size_band = forms.ChoiceField(label=_("Size"), choices=Organisation.Size.choices)
+    headcount = forms.IntegerField(
+        label=_("Headcount"), min_value=0, max_value=1_000_000, required=False
+    )
+    founded_year = forms.IntegerField(
+        label=_("Founding year"), min_value=1800, max_value=2100, required=False
+    )
+    street = forms.CharField(label=_("Street and number"), max_length=200, required=False)
+    postcode = forms.RegexField(
+        label=_("Postcode"),
+        regex=r"^(L-)?\d{4}$",
+        required=False,
+        error_messages={"invalid": _("A Luxembourg postcode has four digits, e.g. L-4365.")},
+    )
+    locality = forms.CharField(label=_("Locality"), max_length=100, required=False)
+    commune = forms.ModelChoiceField(
+        label=_("Commune"),
+        queryset=Commune.objects.all(),
+        to_field_name="slug",
+        error_messages={
+            "invalid_choice": _("Unknown commune. Choose one of Luxembourg's communes.")
+        },
+    )
+    email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    phone = forms.RegexField(
+        label=_("Contact phone"),
+        regex=r"^\+?[0-9 ()./-]{4,31}$",
+        required=False,
+        error_messages={"invalid": _("Enter a phone number such as +352 621 123 456.")},
+    )
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"), queryset=Sector.objects.all(), to_field_name="slug"
+    )
+    primary_nace = forms.ModelChoiceField(
+        label=_("Main activity (NACE class)"),
+        queryset=NaceClass.objects.all(),
+        to_field_name="code",
+        error_messages={"invalid_choice": _("Unknown NACE code. Choose a class from the list.")},
+    )
+    secondary_nace = forms.ModelMultipleChoiceField(
+        label=_("Other activities (NACE classes)"),
+        queryset=NaceClass.objects.all(),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": _("Unknown NACE code. Choose a class from the list.")},
+    )
+    competences = forms.ModelMultipleChoiceField(
+        label=_("Competences"),
+        queryset=Competence.objects.filter(is_active=True),
+        to_field_name="slug",
+        required=False,
+    )
+    keywords = forms.CharField(
+        label=_("Keywords"), max_length=500, required=False, help_text=_("Comma-separated.")
+    )
+    description_en = forms.CharField(
+        label=_("Description in English"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    description_fr = forms.CharField(
+        label=_("Description in French"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    description_de = forms.CharField(
+        label=_("Description in German"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    directory_consent = forms.BooleanField(
+        label=_("Show our profile in the public directory once we are members"), required=False
+    )
+    show_email = forms.BooleanField(label=_("Show the contact e-mail"), required=False)
+    show_phone = forms.BooleanField(label=_("Show the contact phone"), required=False)
+    show_address = forms.BooleanField(
+        label=_("Show the street address"), required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sectors"].label_from_instance = lambda s: s.name
+        self.fields["competences"].label_from_instance = lambda c: c.label
+        for name in ("primary_nace", "secondary_nace"):
+            self.fields[name].label_from_instance = lambda n: f"{n.code} {n.label}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f"description_{code}") for code in ("en", "fr", "de")):
+            raise ValidationError(_("Describe the organisation in at least one language."))
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (Organisation.Status.UNDER_REVIEW, _("Start the review")),
+            (Organisation.Status.MEMBER, _("Approve")),
+            (Organisation.Status.REFUSED, _("Refuse")),
+            (Organisation.Status.SUSPENDED, _("Suspend")),
+            (Organisation.Status.LAPSED, _("Mark as lapsed")),
+        ]
+    )
+    reason = forms.CharField(
+        label=_("Reason (sent to the organisation)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )

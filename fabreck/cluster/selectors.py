@@ -1,0 +1,448 @@
+"""Reads of the cluster: the public directory with search and facets, profiles, queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.http import Http404
+
+from fabreck.accounts.models import User
+from fabreck.cluster.models import (
+    Commune,
+    Competence,
+    NaceClass,
+    Organisation,
+    OrganisationNace,
+    OrganisationPerson,
+    Sector,
+    competence_search_token,
+)
+from fabreck.core.text import search_normalize, search_terms
+
+PAGE_SIZE = 20
+FACET_SIZE = 12  # the competences and communes shown: the most frequent, and the chosen
+SORTS = ("relevance", "name", "newest")
+# Weights of a query word found in each part of the profile (SQLite's ranking).
+FIELD_WEIGHTS = (
+    ("search_name", 1.0),
+    ("search_competences", 0.4),
+    ("search_keywords", 0.4),
+    ("search_description", 0.2),
+)
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    query: str = ""
+    sectors: tuple[str, ...] = ()
+    competences: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str  # the query parameter
+    options: list[FacetOption] = field(default_factory=list)
+
+
+@dataclass
+class DirectoryResult:
+    page: Page
+    facets: list[Facet]
+    filters: DirectoryFilters
+    terms: list[str]
+
+
+def directory_public() -> QuerySet[Organisation]:
+    """Organisations the public may see: members who consented to the directory."""
+    return Organisation.objects.filter(status=Organisation.Status.MEMBER, directory_consent=True)
+
+
+class OrganisationSearchVector(Expression):
+    """The PostgreSQL-only `search_vector` column, under whatever alias the query gives it."""
+
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
+
+
+TAXONOMY_WORDS_CACHE_KEY = "cluster:competence-words"
+TAXONOMY_WORDS_CACHE_SECONDS = 300
+
+
+def _competence_words() -> dict[int, set[str]]:
+    """The normalised words of each competence's labels and synonyms, cached: normalising
+    the whole taxonomy costs more than the search itself."""
+    words = cache.get(TAXONOMY_WORDS_CACHE_KEY)
+    if words is None:
+        words = {
+            competence.pk: set(search_normalize(competence.search_words()).split())
+            for competence in Competence.objects.filter(is_active=True).only(
+                "pk",
+                "label_en",
+                "label_fr",
+                "label_de",
+                "synonyms_en",
+                "synonyms_fr",
+                "synonyms_de",
+            )
+        }
+        cache.set(TAXONOMY_WORDS_CACHE_KEY, words, TAXONOMY_WORDS_CACHE_SECONDS)
+    return words
+
+
+def competences_matching(terms: list[str]) -> dict[str, list[int]]:
+    """For each query word, the competences whose label or synonym (any language) has a
+    word starting with it: how "menuisier" reaches an organisation that wrote "Schreinerei"."""
+    words_of = _competence_words()
+    return {
+        term: sorted(pk for pk, words in words_of.items() if any(w.startswith(term) for w in words))
+        for term in terms
+    }
+
+
+def _matching(qs: QuerySet[Organisation], terms: list[str]) -> QuerySet[Organisation]:
+    """Organisations matching every word (as a word prefix, or through a competence of the
+    taxonomy), annotated with `rank`."""
+    if not terms:
+        return qs.annotate(rank=Value(0.0, output_field=FloatField()))
+    expansions = competences_matching(terms)
+    if connection.vendor == "postgresql":
+        # A weighted tsvector column, generated from the normalised search columns and
+        # indexed with GIN (migration 0003).
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        alternatives = [
+            " | ".join([f"{term}:*", *(competence_search_token(pk) for pk in expansions[term])])
+            for term in terms
+        ]
+        query = SearchQuery(
+            " & ".join(f"({words})" for words in alternatives), search_type="raw", config="simple"
+        )
+        return (
+            qs.alias(search_vector=OrganisationSearchVector())
+            .filter(search_vector=query)
+            .annotate(rank=SearchRank(OrganisationSearchVector(), query))
+        )
+    # SQLite: every word must start a word of a column, or name one of the organisation's
+    # competences; rank by where it was found.
+    rank = Value(0.0, output_field=FloatField())
+    for term in terms:
+        found_any = Q()
+        for column, weight in FIELD_WEIGHTS:
+            if column == "search_competences":
+                found = Q(pk__in=[])
+                for pk in expansions[term]:
+                    found |= Q(search_competences__contains=f"{competence_search_token(pk)} ")
+            else:
+                found = Q(**{f"{column}__startswith": term}) | Q(
+                    **{f"{column}__contains": f" {term}"}
+                )
+            found_any |= found
+            rank = rank + Case(When(found, then=Value(weight)), default=Value(0.0))
+        qs = qs.filter(found_any)
+    return qs.annotate(rank=rank)
+
+
+def _by_facets(
+    qs: QuerySet[Organisation], filters: DirectoryFilters, *, skip: str = ""
+) -> QuerySet:
+    """Within a facet the choices add up (any of them); facets narrow each other."""
+    through_sector = Organisation.sectors.through
+    through_competence = Organisation.competences.through
+    if filters.sectors and skip != "sector":
+        qs = qs.filter(
+            Exists(
+                through_sector.objects.filter(
+                    organisation_id=OuterRef("pk"), sector__slug__in=filters.sectors
+                )
+            )
+        )
+    if filters.competences and skip != "competence":
+        qs = qs.filter(
+            Exists(
+                through_competence.objects.filter(
+                    organisation_id=OuterRef("pk"), competence__slug__in=filters.competences
+                )
+            )
+        )
+    if filters.communes and skip != "commune":
+        qs = qs.filter(commune__slug__in=filters.communes)
+    if filters.sizes and skip != "size":
+        qs = qs.filter(size_band__in=filters.sizes)
+    if filters.kinds and skip != "kind":
+        qs = qs.filter(kind__in=filters.kinds)
+    return qs
+
+
+FacetCounts = dict[str, dict[str, int]]  # facet name -> option key -> organisations
+
+
+def _facet_counts_orm(matching: QuerySet[Organisation], filters: DirectoryFilters) -> FacetCounts:
+    """Portable counting, one query per facet (SQLite, the embedded default)."""
+
+    def ids(skip: str) -> QuerySet:
+        return _by_facets(matching, filters, skip=skip).values("pk")
+
+    def grouped(qs: QuerySet, column: str) -> dict[str, int]:
+        rows = qs.values_list(column).annotate(n=Count("pk")).order_by()
+        return {str(key): n for key, n in rows}
+
+    return {
+        "sector": grouped(
+            Organisation.sectors.through.objects.filter(organisation_id__in=ids("sector")),
+            "sector_id",
+        ),
+        "competence": grouped(
+            Organisation.competences.through.objects.filter(organisation_id__in=ids("competence")),
+            "competence_id",
+        ),
+        "commune": grouped(Organisation.objects.filter(pk__in=ids("commune")), "commune_id"),
+        "size": grouped(Organisation.objects.filter(pk__in=ids("size")), "size_band"),
+        "kind": grouped(Organisation.objects.filter(pk__in=ids("kind")), "kind"),
+    }
+
+
+# PostgreSQL: the text match is evaluated once (CTE `m`), then every facet is counted over
+# it in the same statement, each ignoring its own choices.
+FACETS_SQL = """
+WITH m AS MATERIALIZED ({matching}),
+f AS MATERIALIZED (
+    SELECT m.id, m.commune_id, m.size_band, m.kind,
+        (%(any_sector)s OR m.id IN (SELECT organisation_id FROM cluster_organisation_sectors
+                                   WHERE sector_id = ANY(%(sectors)s))) AS ok_sector,
+        (%(any_competence)s OR m.id IN (SELECT organisation_id
+                                       FROM cluster_organisation_competences
+                                       WHERE competence_id = ANY(%(competences)s)))
+            AS ok_competence,
+        (%(any_commune)s OR m.commune_id = ANY(%(communes)s)) AS ok_commune,
+        (%(any_size)s OR m.size_band = ANY(%(sizes)s)) AS ok_size,
+        (%(any_kind)s OR m.kind = ANY(%(kinds)s)) AS ok_kind
+    FROM m
+)
+SELECT 'sector', s.sector_id::text, count(*) FROM f
+    JOIN cluster_organisation_sectors s ON s.organisation_id = f.id
+    WHERE ok_competence AND ok_commune AND ok_size AND ok_kind GROUP BY 2
+UNION ALL
+SELECT 'competence', c.competence_id::text, count(*) FROM f
+    JOIN cluster_organisation_competences c ON c.organisation_id = f.id
+    WHERE ok_sector AND ok_commune AND ok_size AND ok_kind GROUP BY 2
+UNION ALL
+SELECT 'commune', commune_id::text, count(*) FROM f
+    WHERE ok_sector AND ok_competence AND ok_size AND ok_kind GROUP BY 2
+UNION ALL
+SELECT 'size', size_band, count(*) FROM f
+    WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind GROUP BY 2
+UNION ALL
+SELECT 'kind', kind, count(*) FROM f
+    WHERE ok_sector AND ok_competence AND ok_commune AND ok_size GROUP BY 2
+UNION ALL
+SELECT 'total', '', count(*) FROM f
+    WHERE ok_sector AND ok_competence AND ok_commune AND ok_size AND ok_kind
+"""
+
+
+def _facet_counts_postgres(
+    matching: QuerySet[Organisation], filters: DirectoryFilters
+) -> tuple[FacetCounts, int]:
+    matching_sql, matching_params = (
+        matching.values("id", "commune_id", "size_band", "kind").order_by().query.sql_with_params()
+    )
+    sector_ids = list(Sector.objects.filter(slug__in=filters.sectors).values_list("pk", flat=True))
+    competence_ids = list(
+        Competence.objects.filter(slug__in=filters.competences).values_list("pk", flat=True)
+    )
+    commune_ids = list(
+        Commune.objects.filter(slug__in=filters.communes).values_list("pk", flat=True)
+    )
+    named = {
+        "any_sector": not filters.sectors, "sectors": sector_ids,
+        "any_competence": not filters.competences, "competences": competence_ids,
+        "any_commune": not filters.communes, "communes": commune_ids,
+        "any_size": not filters.sizes, "sizes": list(filters.sizes),
+        "any_kind": not filters.kinds, "kinds": list(filters.kinds),
+    }  # fmt: skip
+    # The ORM's SQL uses %s placeholders; give them names so both kinds can be mixed.
+    positional = {f"m{i}": value for i, value in enumerate(matching_params)}
+    named_matching = matching_sql.replace("%%", "%%%%") % tuple(f"%({key})s" for key in positional)
+    counts: FacetCounts = {name: {} for name in ("sector", "competence", "commune", "size", "kind")}
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute(FACETS_SQL.format(matching=named_matching), {**named, **positional})
+        for facet, key, n in cursor.fetchall():
+            if facet == "total":
+                total = n
+            else:
+                counts[facet][key] = n
+    return counts, total
+
+
+def _facets(counts: FacetCounts, filters: DirectoryFilters) -> list[Facet]:
+    """Facet options with their labels, the chosen ones always shown."""
+
+    def option(key: str, value: str, label: str, chosen: tuple[str, ...], facet: str):
+        return FacetOption(value, label, counts[facet].get(key, 0), value in chosen)
+
+    sectors = Facet(
+        "sector",
+        [
+            option(str(s.pk), s.slug, s.name, filters.sectors, "sector")
+            for s in Sector.objects.all()
+        ],
+    )
+    top = sorted(counts["competence"].items(), key=lambda item: -item[1])[:FACET_SIZE]
+    shown = Competence.objects.filter(
+        Q(pk__in=[int(key) for key, _n in top]) | Q(slug__in=filters.competences)
+    )
+    competences = Facet(
+        "competence",
+        sorted(
+            (option(str(c.pk), c.slug, c.label, filters.competences, "competence") for c in shown),
+            key=lambda o: (-o.count, o.label),
+        ),
+    )
+    communes = Facet(
+        "commune",
+        sorted(
+            (
+                option(str(c.pk), c.slug, c.name, filters.communes, "commune")
+                for c in Commune.objects.filter(
+                    Q(pk__in=[int(key) for key in counts["commune"]]) | Q(slug__in=filters.communes)
+                )
+            ),
+            key=lambda o: (-o.count, o.label),
+        ),
+    )
+    sizes = Facet(
+        "size",
+        [option(v, v, str(label), filters.sizes, "size") for v, label in Organisation.Size.choices],
+    )
+    kinds = Facet(
+        "kind",
+        [option(v, v, str(label), filters.kinds, "kind") for v, label in Organisation.Kind.choices],
+    )
+    return [sectors, competences, communes, sizes, kinds]
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told the number of results, which the facet query already counted."""
+
+    def __init__(self, object_list, per_page: int, *, count: int | None) -> None:
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count
+
+
+def directory_search(*, filters: DirectoryFilters) -> DirectoryResult:
+    terms = search_terms(filters.query)[:8]
+    matching = _matching(directory_public(), terms)
+    if connection.vendor == "postgresql":
+        counts, total = _facet_counts_postgres(matching, filters)
+    else:
+        counts, total = _facet_counts_orm(matching, filters), None
+    results = _by_facets(matching, filters)
+    sort = filters.sort if filters.sort in SORTS else "relevance"
+    if sort == "relevance" and terms:
+        results = results.order_by("-rank", "name")
+    elif sort == "newest":
+        results = results.order_by(F("member_since").desc(nulls_last=True), "name")
+    else:
+        results = results.order_by("name")
+    results = results.select_related("commune").prefetch_related(
+        "sectors", Prefetch("competences", queryset=Competence.objects.order_by("label_en"))
+    )
+    page = _CountedPaginator(results, PAGE_SIZE, count=total).get_page(filters.page)
+    return DirectoryResult(page=page, facets=_facets(counts, filters), filters=filters, terms=terms)
+
+
+def organisation_profile(*, slug: str, viewer: User | None = None) -> Organisation:
+    """A member's public profile; its own people and cluster managers also see it before."""
+    organisation = (
+        Organisation.objects.select_related("commune")
+        .prefetch_related(
+            "sectors",
+            Prefetch("competences", queryset=Competence.objects.order_by("label_en")),
+            Prefetch(
+                "organisationnace_set",
+                queryset=OrganisationNace.objects.select_related("nace_class").order_by(
+                    "-is_primary", "nace_class__code"
+                ),
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if organisation is None or not organisation_visible_to(
+        organisation=organisation, viewer=viewer
+    ):
+        raise Http404
+    return organisation
+
+
+def organisation_visible_to(*, organisation: Organisation, viewer: User | None) -> bool:
+    if organisation.is_public:
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return (
+        viewer.has_perm("accounts.manage_cluster")
+        or organisation.memberships.filter(user=viewer).exists()
+    )
+
+
+def organisations_of(*, user: User) -> QuerySet[OrganisationPerson]:
+    return (
+        OrganisationPerson.objects.filter(user=user)
+        .select_related("organisation", "organisation__commune")
+        .order_by("organisation__name")
+    )
+
+
+def membership_queue() -> QuerySet[Organisation]:
+    """Applications waiting for a cluster manager's decision, oldest first."""
+    return (
+        Organisation.objects.filter(
+            status__in=[Organisation.Status.APPLIED, Organisation.Status.UNDER_REVIEW]
+        )
+        .select_related("commune")
+        .prefetch_related("sectors")
+        .order_by("created_at")
+    )
+
+
+def nace_classes() -> QuerySet[NaceClass]:
+    return NaceClass.objects.all()

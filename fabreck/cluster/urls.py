@@ -1,0 +1,14 @@
+from django.urls import path
+
+from fabreck.cluster import views
+
+app_name = "cluster"
+
+urlpatterns = [
+    path("directory/", views.directory, name="directory"),
+    path("directory/<slug:slug>/", views.profile, name="profile"),
+    path("cluster/apply/", views.apply, name="apply"),
+    path("cluster/my-organisations/", views.my_organisations, name="my-organisations"),
+    path("cluster/applications/", views.applications, name="applications"),
+    path("cluster/applications/<slug:slug>/decide/", views.decide, name="decide"),
+]

@@ -1,0 +1,105 @@
+"""Directory, profiles, applications and the cluster managers' queue. Thin views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fabreck.cluster.forms import ApplicationForm, DecisionForm, directory_filters_from
+from fabreck.cluster.models import Organisation
+from fabreck.cluster.selectors import (
+    directory_search,
+    membership_queue,
+    organisation_profile,
+    organisations_of,
+)
+from fabreck.cluster.services import OrganisationData, membership_decide, organisation_apply
+from fabreck.core.http import safe_next_url
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    result = directory_search(filters=directory_filters_from(request.GET))
+    template = "cluster/_results.html" if request.htmx else "cluster/directory.html"
+    return render(request, template, {"result": result, "sizes": Organisation.Size.choices})
+
+
+@require_GET
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_profile(slug=slug, viewer=request.user)
+    return render(request, "cluster/profile.html", {"organisation": organisation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = OrganisationData(**form.cleaned_data)
+        try:
+            organisation = organisation_apply(user=request.user, data=data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Thank you: the application of %(name)s has been sent to the cluster managers.")
+                % {"name": organisation.name},
+            )
+            return redirect("cluster:my-organisations")
+    return render(request, "cluster/apply.html", {"form": form})
+
+
+@login_required
+@require_GET
+def my_organisations(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cluster/my_organisations.html",
+        {"memberships": organisations_of(user=request.user)},
+    )
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_GET
+def applications(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cluster/applications.html",
+        {"queue": membership_queue(), "form": DecisionForm()},
+    )
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_POST
+def decide(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("cluster:applications")
+    try:
+        organisation = membership_decide(
+            organisation=organisation,
+            status=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now “%(status)s”.")
+            % {"name": organisation.name, "status": organisation.get_status_display()},
+        )
+    return redirect(
+        safe_next_url(request, request.POST.get("next"), reverse("cluster:applications"))
+    )

@@ -1,0 +1,142 @@
+"""Applying for membership and the cluster managers' decisions."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+
+from fabreck.cluster.models import Organisation, OrganisationPerson
+from tests.factories import UserFactory, organisation_make
+
+pytestmark = pytest.mark.django_db(transaction=True)  # decisions are mailed on commit
+
+
+def application(**overrides):
+    data = {
+        "name": "Schreinerei Weber",
+        "kind": "company",
+        "size_band": "2-9",
+        "commune": "esch-sur-alzette",
+        "sectors": ["art-crafts"],
+        "primary_nace": "16.29",
+        "competences": ["carpentry"],
+        "description_de": "Wir bauen Möbel nach Maß.",
+        "directory_consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_user_applies_and_becomes_owner_of_a_pending_organisation(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("cluster:apply"), application())
+
+    assert response.status_code == 302
+    organisation = Organisation.objects.get()
+    assert (organisation.slug, organisation.status) == ("schreinerei-weber", "applied")
+    assert organisation.memberships.get().user == user
+    assert organisation.memberships.get().role == OrganisationPerson.Role.OWNER
+    assert organisation.organisationnace_set.get(is_primary=True).nace_class.code == "16.29"
+    assert "schreinerei" in organisation.search_name
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"commune": "atlantis"}, "Unknown commune. Choose one of Luxembourg&#x27;s communes."),
+        ({"primary_nace": "99.99"}, "Unknown NACE code. Choose a class from the list."),
+        ({"description_de": ""}, "Describe the organisation in at least one language."),
+        ({"postcode": "12345"}, "A Luxembourg postcode has four digits, e.g. L-4365."),
+        ({"founded_year": "1066"}, "Ensure this value is greater than or equal to 1800."),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_is_stored(client, overrides, message):
+    client.force_login(UserFactory())
+
+    response = client.post(reverse("cluster:apply"), application(**overrides))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Organisation.objects.exists()
+
+
+def test_a_taken_profile_address_is_refused(client):
+    organisation_make(name="Studio Nova")
+    client.force_login(UserFactory())
+
+    response = client.post(reverse("cluster:apply"), application(name="Studio Nova"))
+
+    assert "The address “studio-nova” is already taken." in response.content.decode()
+    assert Organisation.objects.count() == 1
+
+
+def test_a_manager_approves_and_the_owner_is_told_in_their_language(client):
+    owner = UserFactory(preferred_language="fr")
+    organisation = organisation_make(owner=owner, status="applied", name="Atelier Lumière")
+    mail.outbox.clear()
+    client.force_login(UserFactory(roles=["cluster_manager"]))
+
+    client.post(reverse("cluster:decide", args=[organisation.slug]), {"decision": "member"})
+
+    organisation.refresh_from_db()
+    assert organisation.status == "member" and organisation.member_since is not None
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    with translation.override("fr"):
+        member_fr = translation.gettext("Member")
+    assert member_fr != "Member" and member_fr in mail.outbox[0].body
+    assert f"/directory/{organisation.slug}/" in mail.outbox[0].body
+
+
+def test_refusing_needs_a_reason_which_is_mailed(client):
+    organisation = organisation_make(status="applied")
+    mail.outbox.clear()
+    client.force_login(UserFactory(roles=["cluster_manager"]))
+    url = reverse("cluster:decide", args=[organisation.slug])
+
+    response = client.post(url, {"decision": "refused", "reason": " "}, follow=True)
+    assert "Give a reason: it is sent to the organisation." in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.status == "applied" and mail.outbox == []
+
+    client.post(url, {"decision": "refused", "reason": "Outside the creative sector."})
+    organisation.refresh_from_db()
+    assert organisation.status == "refused"
+    assert "Outside the creative sector." in mail.outbox[0].body
+
+
+def test_a_decision_that_does_not_follow_is_refused(client):
+    organisation = organisation_make(status="refused")
+    client.force_login(UserFactory(roles=["cluster_manager"]))
+
+    response = client.post(
+        reverse("cluster:decide", args=[organisation.slug]), {"decision": "lapsed"}, follow=True
+    )
+
+    assert "cannot become" in response.content.decode()
+    organisation.refresh_from_db()
+    assert organisation.status == "refused"
+
+
+def test_only_cluster_managers_see_and_decide_applications(client):
+    organisation = organisation_make(status="applied")
+    client.force_login(UserFactory(roles=["maker", "site_staff"]))
+
+    assert client.get(reverse("cluster:applications")).status_code == 403
+    response = client.post(
+        reverse("cluster:decide", args=[organisation.slug]), {"decision": "member"}
+    )
+    assert response.status_code == 403
+    organisation.refresh_from_db()
+    assert organisation.status == "applied"
+
+
+def test_the_queue_lists_pending_applications_only(client):
+    organisation_make(name="Waiting Studio", status="applied")
+    organisation_make(name="Member Studio")
+    client.force_login(UserFactory(roles=["cluster_manager"]))
+
+    html = client.get(reverse("cluster:applications")).content.decode()
+
+    assert "Waiting Studio" in html and "Member Studio" not in html
