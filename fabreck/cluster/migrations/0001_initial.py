@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,226 +15,567 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='name')),
-                ('canton', models.CharField(max_length=40, verbose_name='canton')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="name")),
+                ("canton", models.CharField(max_length=40, verbose_name="canton")),
             ],
             options={
-                'verbose_name': 'commune',
-                'verbose_name_plural': 'communes',
-                'ordering': ['name'],
+                "verbose_name": "commune",
+                "verbose_name_plural": "communes",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Competence',
+            name="Competence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_de', models.CharField(max_length=120, verbose_name='label (German)')),
-                ('synonyms_en', models.TextField(blank=True, help_text='comma-separated', verbose_name='synonyms (English)')),
-                ('synonyms_fr', models.TextField(blank=True, help_text='comma-separated', verbose_name='synonyms (French)')),
-                ('synonyms_de', models.TextField(blank=True, help_text='comma-separated', verbose_name='synonyms (German)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_de", models.CharField(max_length=120, verbose_name="label (German)")),
+                (
+                    "synonyms_en",
+                    models.TextField(
+                        blank=True, help_text="comma-separated", verbose_name="synonyms (English)"
+                    ),
+                ),
+                (
+                    "synonyms_fr",
+                    models.TextField(
+                        blank=True, help_text="comma-separated", verbose_name="synonyms (French)"
+                    ),
+                ),
+                (
+                    "synonyms_de",
+                    models.TextField(
+                        blank=True, help_text="comma-separated", verbose_name="synonyms (German)"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'competence',
-                'verbose_name_plural': 'competences',
-                'ordering': ['label_en'],
+                "verbose_name": "competence",
+                "verbose_name_plural": "competences",
+                "ordering": ["label_en"],
             },
         ),
         migrations.CreateModel(
-            name='NaceClass',
+            name="NaceClass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=5, unique=True, validators=[django.core.validators.RegexValidator('^\\d\\d\\.\\d\\d$', 'A NACE class code looks like 59.11.')], verbose_name='code')),
-                ('rev21_code', models.CharField(blank=True, max_length=5, verbose_name='NACE Rev. 2.1 code')),
-                ('label_en', models.CharField(max_length=255, verbose_name='label (English)')),
-                ('label_fr', models.CharField(max_length=255, verbose_name='label (French)')),
-                ('label_de', models.CharField(max_length=255, verbose_name='label (German)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=5,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d\\d\\.\\d\\d$", "A NACE class code looks like 59.11."
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "rev21_code",
+                    models.CharField(blank=True, max_length=5, verbose_name="NACE Rev. 2.1 code"),
+                ),
+                ("label_en", models.CharField(max_length=255, verbose_name="label (English)")),
+                ("label_fr", models.CharField(max_length=255, verbose_name="label (French)")),
+                ("label_de", models.CharField(max_length=255, verbose_name="label (German)")),
             ],
             options={
-                'verbose_name': 'NACE class',
-                'verbose_name_plural': 'NACE classes',
-                'ordering': ['code'],
+                "verbose_name": "NACE class",
+                "verbose_name_plural": "NACE classes",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('name_en', models.CharField(max_length=80, verbose_name='name (English)')),
-                ('name_fr', models.CharField(max_length=80, verbose_name='name (French)')),
-                ('name_de', models.CharField(max_length=80, verbose_name='name (German)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                ("name_en", models.CharField(max_length=80, verbose_name="name (English)")),
+                ("name_fr", models.CharField(max_length=80, verbose_name="name (French)")),
+                ("name_de", models.CharField(max_length=80, verbose_name="name (German)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'sector',
-                'verbose_name_plural': 'sectors',
-                'ordering': ['position', 'slug'],
+                "verbose_name": "sector",
+                "verbose_name_plural": "sectors",
+                "ordering": ["position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('legal_form', models.CharField(blank=True, max_length=60, verbose_name='legal form')),
-                ('kind', models.CharField(choices=[('company', 'Company'), ('startup', 'Startup'), ('freelancer', 'Freelancer'), ('nonprofit', 'Nonprofit'), ('public_body', 'Public body'), ('school', 'School'), ('research_body', 'Research body'), ('large_group', 'Large group')], max_length=20, verbose_name='kind')),
-                ('size_band', models.CharField(choices=[('1', '1 person'), ('2-9', '2 to 9 people'), ('10-49', '10 to 49 people'), ('50-249', '50 to 249 people'), ('250+', '250 people or more')], max_length=8, verbose_name='size')),
-                ('headcount', models.PositiveIntegerField(blank=True, null=True, verbose_name='headcount')),
-                ('founded_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1800), django.core.validators.MaxValueValidator(2100)], verbose_name='founding year')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='street and number')),
-                ('postcode', models.CharField(blank=True, max_length=6, validators=[django.core.validators.RegexValidator('^(L-)?\\d{4}$', 'A Luxembourg postcode has four digits, e.g. L-4365.')], verbose_name='postcode')),
-                ('locality', models.CharField(blank=True, max_length=100, verbose_name='locality')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='contact phone')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('linkedin', models.URLField(blank=True, verbose_name='LinkedIn')),
-                ('instagram', models.URLField(blank=True, verbose_name='Instagram')),
-                ('facebook', models.URLField(blank=True, verbose_name='Facebook')),
-                ('logo', models.ImageField(blank=True, upload_to='cluster/logos/', verbose_name='logo')),
-                ('description_en', models.TextField(blank=True, verbose_name='description (English)')),
-                ('description_fr', models.TextField(blank=True, verbose_name='description (French)')),
-                ('description_de', models.TextField(blank=True, verbose_name='description (German)')),
-                ('keywords', models.CharField(blank=True, help_text='Free keywords, comma-separated.', max_length=500, verbose_name='keywords')),
-                ('status', models.CharField(choices=[('applied', 'Applied'), ('under_review', 'Under review'), ('member', 'Member'), ('suspended', 'Suspended'), ('lapsed', 'Lapsed'), ('refused', 'Refused')], default='applied', max_length=16, verbose_name='status')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason for the last decision')),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True, verbose_name='status changed at')),
-                ('member_since', models.DateField(blank=True, null=True, verbose_name='member since')),
-                ('directory_consent', models.BooleanField(default=False, verbose_name='appear in the public directory')),
-                ('show_email', models.BooleanField(default=False, verbose_name='show the contact e-mail')),
-                ('show_phone', models.BooleanField(default=False, verbose_name='show the contact phone')),
-                ('show_address', models.BooleanField(default=True, verbose_name='show the street address')),
-                ('search_name', models.TextField(default='', editable=False)),
-                ('search_competences', models.TextField(default='', editable=False)),
-                ('search_keywords', models.TextField(default='', editable=False)),
-                ('search_description', models.TextField(default='', editable=False)),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='cluster.commune', verbose_name='commune')),
-                ('competences', models.ManyToManyField(blank=True, related_name='organisations', to='cluster.competence', verbose_name='competences')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                (
+                    "legal_form",
+                    models.CharField(blank=True, max_length=60, verbose_name="legal form"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("company", "Company"),
+                            ("startup", "Startup"),
+                            ("freelancer", "Freelancer"),
+                            ("nonprofit", "Nonprofit"),
+                            ("public_body", "Public body"),
+                            ("school", "School"),
+                            ("research_body", "Research body"),
+                            ("large_group", "Large group"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "size_band",
+                    models.CharField(
+                        choices=[
+                            ("1", "1 person"),
+                            ("2-9", "2 to 9 people"),
+                            ("10-49", "10 to 49 people"),
+                            ("50-249", "50 to 249 people"),
+                            ("250+", "250 people or more"),
+                        ],
+                        max_length=8,
+                        verbose_name="size",
+                    ),
+                ),
+                (
+                    "headcount",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="headcount"),
+                ),
+                (
+                    "founded_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1800),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="founding year",
+                    ),
+                ),
+                (
+                    "street",
+                    models.CharField(blank=True, max_length=200, verbose_name="street and number"),
+                ),
+                (
+                    "postcode",
+                    models.CharField(
+                        blank=True,
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(L-)?\\d{4}$",
+                                "A Luxembourg postcode has four digits, e.g. L-4365.",
+                            )
+                        ],
+                        verbose_name="postcode",
+                    ),
+                ),
+                ("locality", models.CharField(blank=True, max_length=100, verbose_name="locality")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail"),
+                ),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="contact phone"),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("linkedin", models.URLField(blank=True, verbose_name="LinkedIn")),
+                ("instagram", models.URLField(blank=True, verbose_name="Instagram")),
+                ("facebook", models.URLField(blank=True, verbose_name="Facebook")),
+                (
+                    "logo",
+                    models.ImageField(blank=True, upload_to="cluster/logos/", verbose_name="logo"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(blank=True, verbose_name="description (English)"),
+                ),
+                (
+                    "description_fr",
+                    models.TextField(blank=True, verbose_name="description (French)"),
+                ),
+                (
+                    "description_de",
+                    models.TextField(blank=True, verbose_name="description (German)"),
+                ),
+                (
+                    "keywords",
+                    models.CharField(
+                        blank=True,
+                        help_text="Free keywords, comma-separated.",
+                        max_length=500,
+                        verbose_name="keywords",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("under_review", "Under review"),
+                            ("member", "Member"),
+                            ("suspended", "Suspended"),
+                            ("lapsed", "Lapsed"),
+                            ("refused", "Refused"),
+                        ],
+                        default="applied",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.TextField(blank=True, verbose_name="reason for the last decision"),
+                ),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status changed at"),
+                ),
+                (
+                    "member_since",
+                    models.DateField(blank=True, null=True, verbose_name="member since"),
+                ),
+                (
+                    "directory_consent",
+                    models.BooleanField(
+                        default=False, verbose_name="appear in the public directory"
+                    ),
+                ),
+                (
+                    "show_email",
+                    models.BooleanField(default=False, verbose_name="show the contact e-mail"),
+                ),
+                (
+                    "show_phone",
+                    models.BooleanField(default=False, verbose_name="show the contact phone"),
+                ),
+                (
+                    "show_address",
+                    models.BooleanField(default=True, verbose_name="show the street address"),
+                ),
+                ("search_name", models.TextField(default="", editable=False)),
+                ("search_competences", models.TextField(default="", editable=False)),
+                ("search_keywords", models.TextField(default="", editable=False)),
+                ("search_description", models.TextField(default="", editable=False)),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="cluster.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "competences",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="organisations",
+                        to="cluster.competence",
+                        verbose_name="competences",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OrganisationNace',
+            name="OrganisationNace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('nace_class', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cluster.naceclass', verbose_name='NACE class')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cluster.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "nace_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cluster.naceclass",
+                        verbose_name="NACE class",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="cluster.organisation"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'NACE class of an organisation',
-                'verbose_name_plural': 'NACE classes of organisations',
+                "verbose_name": "NACE class of an organisation",
+                "verbose_name_plural": "NACE classes of organisations",
             },
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='nace_classes',
-            field=models.ManyToManyField(related_name='organisations', through='cluster.OrganisationNace', to='cluster.naceclass', verbose_name='NACE classes'),
+            model_name="organisation",
+            name="nace_classes",
+            field=models.ManyToManyField(
+                related_name="organisations",
+                through="cluster.OrganisationNace",
+                to="cluster.naceclass",
+                verbose_name="NACE classes",
+            ),
         ),
         migrations.CreateModel(
-            name='OrganisationPerson',
+            name="OrganisationPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')], max_length=8, verbose_name='role')),
-                ('joined_at', models.DateTimeField(auto_now_add=True, verbose_name='joined at')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='cluster.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organisation_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("admin", "Admin"), ("member", "Member")],
+                        max_length=8,
+                        verbose_name="role",
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True, verbose_name="joined at")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="cluster.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="organisation_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person of an organisation',
-                'verbose_name_plural': 'people of organisations',
+                "verbose_name": "person of an organisation",
+                "verbose_name_plural": "people of organisations",
             },
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='people',
-            field=models.ManyToManyField(related_name='organisations', through='cluster.OrganisationPerson', to=settings.AUTH_USER_MODEL, verbose_name='people'),
+            model_name="organisation",
+            name="people",
+            field=models.ManyToManyField(
+                related_name="organisations",
+                through="cluster.OrganisationPerson",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="people",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='sectors',
-            field=models.ManyToManyField(related_name='organisations', to='cluster.sector', verbose_name='sectors'),
+            model_name="organisation",
+            name="sectors",
+            field=models.ManyToManyField(
+                related_name="organisations", to="cluster.sector", verbose_name="sectors"
+            ),
         ),
         migrations.CreateModel(
-            name='NaceSector',
+            name="NaceSector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('link', models.CharField(choices=[('core', 'core'), ('related', 'related')], max_length=8, verbose_name='link')),
-                ('nace_class', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cluster.naceclass')),
-                ('sector', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cluster.sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "link",
+                    models.CharField(
+                        choices=[("core", "core"), ("related", "related")],
+                        max_length=8,
+                        verbose_name="link",
+                    ),
+                ),
+                (
+                    "nace_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="cluster.naceclass"
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="cluster.sector"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sector of a NACE class',
-                'verbose_name_plural': 'sectors of NACE classes',
+                "verbose_name": "sector of a NACE class",
+                "verbose_name_plural": "sectors of NACE classes",
             },
         ),
         migrations.AddField(
-            model_name='naceclass',
-            name='sectors',
-            field=models.ManyToManyField(related_name='nace_classes', through='cluster.NaceSector', to='cluster.sector', verbose_name='sectors'),
+            model_name="naceclass",
+            name="sectors",
+            field=models.ManyToManyField(
+                related_name="nace_classes",
+                through="cluster.NaceSector",
+                to="cluster.sector",
+                verbose_name="sectors",
+            ),
         ),
         migrations.AddField(
-            model_name='competence',
-            name='related_sectors',
-            field=models.ManyToManyField(blank=True, related_name='related_competences', to='cluster.sector', verbose_name='related sectors'),
+            model_name="competence",
+            name="related_sectors",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="related_competences",
+                to="cluster.sector",
+                verbose_name="related sectors",
+            ),
         ),
         migrations.AddField(
-            model_name='competence',
-            name='sector',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='competences', to='cluster.sector', verbose_name='sector'),
+            model_name="competence",
+            name="sector",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="competences",
+                to="cluster.sector",
+                verbose_name="sector",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisationnace',
-            constraint=models.UniqueConstraint(fields=('organisation', 'nace_class'), name='cluster_org_nace_once'),
+            model_name="organisationnace",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "nace_class"), name="cluster_org_nace_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisationnace',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('organisation',), name='cluster_org_one_primary_nace'),
+            model_name="organisationnace",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("organisation",),
+                name="cluster_org_one_primary_nace",
+            ),
         ),
         migrations.AddIndex(
-            model_name='organisationperson',
-            index=models.Index(fields=['user', 'role'], name='cluster_org_user_id_65760d_idx'),
+            model_name="organisationperson",
+            index=models.Index(fields=["user", "role"], name="cluster_org_user_id_65760d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='organisationperson',
-            constraint=models.UniqueConstraint(fields=('organisation', 'user'), name='cluster_org_person_once'),
+            model_name="organisationperson",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "user"), name="cluster_org_person_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['status', 'directory_consent'], name='cluster_org_status_34c7ee_idx'),
+            model_name="organisation",
+            index=models.Index(
+                fields=["status", "directory_consent"], name="cluster_org_status_34c7ee_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('founded_year__isnull', True), models.Q(('founded_year__gte', 1800), ('founded_year__lte', 2100)), _connector='OR'), name='cluster_org_founded_year_plausible'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("founded_year__isnull", True),
+                    models.Q(("founded_year__gte", 1800), ("founded_year__lte", 2100)),
+                    _connector="OR",
+                ),
+                name="cluster_org_founded_year_plausible",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['applied', 'under_review', 'member', 'suspended', 'lapsed', 'refused'])), name='cluster_org_status_known'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["applied", "under_review", "member", "suspended", "lapsed", "refused"],
+                    )
+                ),
+                name="cluster_org_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['company', 'startup', 'freelancer', 'nonprofit', 'public_body', 'school', 'research_body', 'large_group'])), name='cluster_org_kind_known'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "company",
+                            "startup",
+                            "freelancer",
+                            "nonprofit",
+                            "public_body",
+                            "school",
+                            "research_body",
+                            "large_group",
+                        ],
+                    )
+                ),
+                name="cluster_org_kind_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('size_band__in', ['1', '2-9', '10-49', '50-249', '250+'])), name='cluster_org_size_known'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("size_band__in", ["1", "2-9", "10-49", "50-249", "250+"])),
+                name="cluster_org_size_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='nacesector',
-            constraint=models.UniqueConstraint(fields=('nace_class', 'sector'), name='cluster_nace_sector_once'),
+            model_name="nacesector",
+            constraint=models.UniqueConstraint(
+                fields=("nace_class", "sector"), name="cluster_nace_sector_once"
+            ),
         ),
     ]
