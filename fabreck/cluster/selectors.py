@@ -335,13 +335,14 @@ def _facets(counts: FacetCounts, filters: DirectoryFilters) -> list[Facet]:
             key=lambda o: (-o.count, o.label),
         ),
     )
+    top_communes = sorted(counts["commune"].items(), key=lambda item: -item[1])[:FACET_SIZE]
     communes = Facet(
         "commune",
         sorted(
             (
                 option(str(c.pk), c.slug, c.name, filters.communes, "commune")
                 for c in Commune.objects.filter(
-                    Q(pk__in=[int(key) for key in counts["commune"]]) | Q(slug__in=filters.communes)
+                    Q(pk__in=[int(key) for key, _n in top_communes]) | Q(slug__in=filters.communes)
                 )
             ),
             key=lambda o: (-o.count, o.label),
