@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("fabreck.accounts.api_urls")),
+    path("api/v1/", include("fabreck.cluster.api_urls")),
 ]
 
 handler400 = core_views.bad_request
