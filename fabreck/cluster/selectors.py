@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -22,6 +23,8 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from fabreck.accounts.models import User
 from fabreck.cluster.models import (
@@ -388,6 +391,67 @@ def directory_search(*, filters: DirectoryFilters) -> DirectoryResult:
     )
     page = _CountedPaginator(results, PAGE_SIZE, count=total).get_page(filters.page)
     return DirectoryResult(page=page, facets=_facets(counts, filters), filters=filters, terms=terms)
+
+
+EXPORT_COLUMNS = (
+    ("name", _("Name")),
+    ("kind", _("Kind")),
+    ("size", _("Size")),
+    ("headcount", _("Headcount")),
+    ("founded", _("Founding year")),
+    ("commune", _("Commune")),
+    ("canton", _("Canton")),
+    ("sectors", _("Sectors")),
+    ("nace", _("Main NACE class")),
+    ("competences", _("Competences")),
+    ("email", _("Contact e-mail")),
+    ("phone", _("Contact phone")),
+    ("website", _("Website")),
+    ("member_since", _("Member since")),
+    ("profile", _("Profile")),
+)
+
+
+def directory_export_rows(*, filters: DirectoryFilters) -> Iterator[dict[str, object]]:
+    """Every organisation of the filtered directory (not one page), for cluster managers.
+
+    Read in chunks with their relations prefetched: a bounded number of queries per chunk.
+    """
+    terms = search_terms(filters.query)[:8]
+    results = (
+        _by_facets(_matching(directory_public(), terms), filters)
+        .order_by("name")
+        .select_related("commune")
+        .prefetch_related(
+            "sectors",
+            Prefetch("competences", queryset=Competence.objects.order_by("label_en")),
+            Prefetch(
+                "organisationnace_set",
+                queryset=OrganisationNace.objects.filter(is_primary=True).select_related(
+                    "nace_class"
+                ),
+            ),
+        )
+    )
+    for organisation in results.iterator(chunk_size=1000):
+        primary = next(iter(organisation.organisationnace_set.all()), None)
+        yield {
+            "name": organisation.name,
+            "kind": organisation.get_kind_display(),
+            "size": organisation.get_size_band_display(),
+            "headcount": organisation.headcount,
+            "founded": organisation.founded_year,
+            "commune": organisation.commune.name,
+            "canton": organisation.commune.canton,
+            "sectors": ", ".join(s.name for s in organisation.sectors.all()),
+            "nace": primary.nace_class.code if primary else "",
+            "competences": ", ".join(c.label for c in organisation.competences.all()),
+            "email": organisation.email,
+            "phone": organisation.phone,
+            "website": organisation.website,
+            "member_since": organisation.member_since,
+            "profile": reverse("cluster:profile", args=[organisation.slug]),
+        }
 
 
 def organisation_profile(*, slug: str, viewer: User | None = None) -> Organisation:

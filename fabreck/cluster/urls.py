@@ -6,6 +6,8 @@ app_name = "cluster"
 
 urlpatterns = [
     path("directory/", views.directory, name="directory"),
+    path("directory/export.csv", views.directory_export, {"fmt": "csv"}, name="export-csv"),
+    path("directory/export.xlsx", views.directory_export, {"fmt": "xlsx"}, name="export-xlsx"),
     path("directory/<slug:slug>/", views.profile, name="profile"),
     path("cluster/apply/", views.apply, name="apply"),
     path("cluster/my-organisations/", views.my_organisations, name="my-organisations"),

@@ -8,18 +8,22 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fabreck.cluster.forms import ApplicationForm, DecisionForm, directory_filters_from
 from fabreck.cluster.models import Organisation
 from fabreck.cluster.selectors import (
+    EXPORT_COLUMNS,
+    directory_export_rows,
     directory_search,
     membership_queue,
     organisation_profile,
     organisations_of,
 )
 from fabreck.cluster.services import OrganisationData, membership_decide, organisation_apply
+from fabreck.core.exports import csv_response, xlsx_response
 from fabreck.core.http import safe_next_url
 
 
@@ -34,6 +38,19 @@ def directory(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = organisation_profile(slug=slug, viewer=request.user)
     return render(request, "cluster/profile.html", {"organisation": organisation})
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_GET
+def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The directory as filtered on the page, as CSV or XLSX, for cluster managers."""
+    rows = directory_export_rows(filters=directory_filters_from(request.GET))
+    headers = [str(label) for _key, label in EXPORT_COLUMNS]
+    keys = [key for key, _label in EXPORT_COLUMNS]
+    filename = f"fabreck-directory-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename=filename, headers=headers, rows=rows, keys=keys)
+    return xlsx_response(filename=filename, headers=headers, rows=rows, keys=keys)
 
 
 @login_required

@@ -66,3 +66,35 @@ def test_reference_lists_are_public_and_complete(client):
     assert carpentry["label_fr"] == "Menuiserie" and "Schreiner" in carpentry["synonyms_de"]
     codes = [n["code"] for n in client.get("/api/v1/nace-classes/").json()]
     assert "59.11" in codes and codes == sorted(codes)
+
+
+def test_managers_export_the_filtered_directory_as_csv_and_xlsx(client):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.factories import UserFactory
+
+    organisation_make(name="Café Créatif", sectors=("design",), competences=("graphic-design",))
+    organisation_make(name="Games Lab", sectors=("games",))
+    client.force_login(UserFactory(roles=["cluster_manager"]))
+
+    response = client.get("/directory/export.csv", {"sector": "design"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["Name"] for r in rows] == ["Café Créatif"]
+    assert rows[0]["Sectors"] == "Design" and rows[0]["Competences"] == "Graphic design"
+
+    response = client.get("/directory/export.xlsx", {"q": "games"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert values[0][0] == "Name" and [row[0] for row in values[1:]] == ["Games Lab"]
+
+
+def test_only_cluster_managers_export(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=["maker", "site_staff"]))
+
+    assert client.get("/directory/export.csv").status_code == 403
