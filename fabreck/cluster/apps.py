@@ -39,6 +39,15 @@ class ClusterConfig(AppConfig):
         )
         nav_register(
             NavEntry(
+                "cluster-summary",
+                _("Cluster profile"),
+                "cluster:summary",
+                has_perm("accounts.manage_cluster"),
+                25,
+            )
+        )
+        nav_register(
+            NavEntry(
                 "applications",
                 _("Applications"),
                 "cluster:applications",

@@ -454,6 +454,54 @@ def directory_export_rows(*, filters: DirectoryFilters) -> Iterator[dict[str, ob
         }
 
 
+@dataclass
+class ClusterSummary:
+    """The cluster's profile as the European Cluster Collaboration Platform asks for it."""
+
+    members: int
+    kinds_of_member: int
+    by_kind: list[tuple[str, int]]
+    by_sector: list[tuple[str, int]]
+    by_size: list[tuple[str, int]]
+    by_canton: list[tuple[str, int]]
+    by_commune: list[tuple[str, int]]
+
+
+def cluster_summary() -> ClusterSummary:
+    """Counts over every member, listed in the directory or not (statistics, not profiles)."""
+    members = Organisation.objects.filter(status=Organisation.Status.MEMBER)
+    kinds = dict(Organisation.Kind.choices)
+    sizes = dict(Organisation.Size.choices)
+    by_kind = [
+        (str(kinds[key]), n)
+        for key, n in members.values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
+    ]
+    by_size_counts = dict(members.values_list("size_band").annotate(n=Count("pk")).order_by())
+    sector_counts = dict(
+        Organisation.sectors.through.objects.filter(organisation__in=members)
+        .values_list("sector_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    commune_rows = (
+        members.values_list("commune__name", "commune__canton")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "commune__name")
+    )
+    by_canton: dict[str, int] = {}
+    for _name, canton, n in commune_rows:
+        by_canton[canton] = by_canton.get(canton, 0) + n
+    return ClusterSummary(
+        members=members.count(),
+        kinds_of_member=len(by_kind),
+        by_kind=by_kind,
+        by_sector=[(s.name, sector_counts.get(s.pk, 0)) for s in Sector.objects.all()],
+        by_size=[(str(label), by_size_counts.get(key, 0)) for key, label in sizes.items()],
+        by_canton=sorted(by_canton.items(), key=lambda item: (-item[1], item[0])),
+        by_commune=[(name, n) for name, _canton, n in commune_rows],
+    )
+
+
 def organisation_profile(*, slug: str, viewer: User | None = None) -> Organisation:
     """A member's public profile; its own people and cluster managers also see it before."""
     organisation = (

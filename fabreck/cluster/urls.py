@@ -12,5 +12,6 @@ urlpatterns = [
     path("cluster/apply/", views.apply, name="apply"),
     path("cluster/my-organisations/", views.my_organisations, name="my-organisations"),
     path("cluster/applications/", views.applications, name="applications"),
+    path("cluster/summary/", views.summary, name="summary"),
     path("cluster/applications/<slug:slug>/decide/", views.decide, name="decide"),
 ]

@@ -16,6 +16,7 @@ from fabreck.cluster.forms import ApplicationForm, DecisionForm, directory_filte
 from fabreck.cluster.models import Organisation
 from fabreck.cluster.selectors import (
     EXPORT_COLUMNS,
+    cluster_summary,
     directory_export_rows,
     directory_search,
     membership_queue,
@@ -51,6 +52,12 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(filename=filename, headers=headers, rows=rows, keys=keys)
     return xlsx_response(filename=filename, headers=headers, rows=rows, keys=keys)
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_GET
+def summary(request: HttpRequest) -> HttpResponse:
+    return render(request, "cluster/summary.html", {"summary": cluster_summary()})
 
 
 @login_required

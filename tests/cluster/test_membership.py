@@ -140,3 +140,24 @@ def test_the_queue_lists_pending_applications_only(client):
     html = client.get(reverse("cluster:applications")).content.decode()
 
     assert "Waiting Studio" in html and "Member Studio" not in html
+
+
+def test_the_cluster_profile_counts_every_member_by_kind_sector_size_and_place(client):
+    organisation_make(name="A", kind="company", sectors=("design",), commune="luxembourg")
+    organisation_make(name="B", kind="research_body", sectors=("games", "design"),
+                      commune="esch-sur-alzette", directory_consent=False)  # fmt: skip
+    organisation_make(name="C", status="applied")
+    client.force_login(UserFactory(roles=["cluster_manager"]))
+
+    summary = client.get(reverse("cluster:summary")).context["summary"]
+
+    assert summary.members == 2 and summary.kinds_of_member == 2
+    assert dict(summary.by_sector)["Design"] == 2 and dict(summary.by_sector)["Games"] == 1
+    assert dict(summary.by_canton) == {"Luxembourg": 1, "Esch-sur-Alzette": 1}
+    assert dict(summary.by_kind) == {"Company": 1, "Research body": 1}
+
+
+def test_only_cluster_managers_see_the_cluster_profile(client):
+    client.force_login(UserFactory(roles=["incubator_manager"]))
+
+    assert client.get(reverse("cluster:summary")).status_code == 403
