@@ -537,6 +537,46 @@ def organisation_visible_to(*, organisation: Organisation, viewer: User | None) 
     )
 
 
+def organisation_managed_by(*, user: User, slug: str) -> Organisation:
+    """An organisation `user` owns or administers; 404 for anyone else."""
+    organisation = Organisation.objects.filter(
+        slug=slug,
+        memberships__user=user,
+        memberships__role__in=[OrganisationPerson.Role.OWNER, OrganisationPerson.Role.ADMIN],
+    ).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def organisation_export_data(*, organisation: Organisation) -> dict:
+    """Everything Fabreck holds about an organisation, for its admins to take away."""
+    fields = {
+        field.name: getattr(organisation, field.attname)
+        for field in Organisation._meta.concrete_fields
+        if not field.name.startswith("search_") and field.name not in {"id", "logo", "commune"}
+    }
+    return {
+        **fields,
+        "logo": organisation.logo.name or None,
+        "commune": organisation.commune.slug,
+        "sectors": list(organisation.sectors.values_list("slug", flat=True)),
+        "competences": list(organisation.competences.values_list("slug", flat=True)),
+        "nace_classes": [
+            {"code": code, "primary": primary}
+            for code, primary in organisation.organisationnace_set.values_list(
+                "nace_class__code", "is_primary"
+            )
+        ],
+        "people": [
+            {"email": email, "name": f"{first} {last}".strip(), "role": role, "joined_at": joined}
+            for email, first, last, role, joined in organisation.memberships.values_list(
+                "user__email", "user__first_name", "user__last_name", "role", "joined_at"
+            ).order_by("joined_at")
+        ],
+    }
+
+
 def organisations_of(*, user: User) -> QuerySet[OrganisationPerson]:
     return (
         OrganisationPerson.objects.filter(user=user)

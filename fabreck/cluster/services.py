@@ -203,3 +203,17 @@ def _membership_mail(*, organisation: Organisation, decided_by: User) -> None:
             }
             body = render_to_string("cluster/email/membership_decision.txt", context)
         email_send_on_commit(EmailMessage(subject=subject, body=body, to=[manager.email]))
+
+
+def organisation_delete(*, organisation: Organisation, by: User, confirmation: str) -> None:
+    """An owner or admin deletes the organisation, after typing its name to confirm."""
+    if confirmation.strip() != organisation.name:
+        raise ValidationError(
+            {"confirmation": _("Type the exact name of the organisation to confirm.")}
+        )
+    if not organisation.memberships.filter(
+        user=by, role__in=[OrganisationPerson.Role.OWNER, OrganisationPerson.Role.ADMIN]
+    ).exists():
+        raise ValidationError(_("Only the organisation's owners and admins may delete it."))
+    with transaction.atomic():
+        organisation.delete()

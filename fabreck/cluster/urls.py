@@ -13,5 +13,15 @@ urlpatterns = [
     path("cluster/my-organisations/", views.my_organisations, name="my-organisations"),
     path("cluster/applications/", views.applications, name="applications"),
     path("cluster/summary/", views.summary, name="summary"),
+    path(
+        "cluster/organisations/<slug:slug>/export.json",
+        views.organisation_export,
+        name="organisation-export",
+    ),
+    path(
+        "cluster/organisations/<slug:slug>/delete/",
+        views.organisation_delete_view,
+        name="organisation-delete",
+    ),
     path("cluster/applications/<slug:slug>/decide/", views.decide, name="decide"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,17 @@ from fabreck.cluster.selectors import (
     directory_export_rows,
     directory_search,
     membership_queue,
+    organisation_export_data,
+    organisation_managed_by,
     organisation_profile,
     organisations_of,
 )
-from fabreck.cluster.services import OrganisationData, membership_decide, organisation_apply
+from fabreck.cluster.services import (
+    OrganisationData,
+    membership_decide,
+    organisation_apply,
+    organisation_delete,
+)
 from fabreck.core.exports import csv_response, xlsx_response
 from fabreck.core.http import safe_next_url
 
@@ -52,6 +59,38 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(filename=filename, headers=headers, rows=rows, keys=keys)
     return xlsx_response(filename=filename, headers=headers, rows=rows, keys=keys)
+
+
+@login_required
+@require_GET
+def organisation_export(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_managed_by(user=request.user, slug=slug)
+    response = JsonResponse(
+        organisation_export_data(organisation=organisation),
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_delete_view(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_managed_by(user=request.user, slug=slug)
+    error = None
+    if request.method == "POST":
+        try:
+            organisation_delete(
+                organisation=organisation,
+                by=request.user,
+                confirmation=request.POST.get("confirmation", ""),
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("%(name)s has been deleted.") % {"name": organisation.name})
+            return redirect("cluster:my-organisations")
+    return render(request, "cluster/delete.html", {"organisation": organisation, "error": error})
 
 
 @permission_required("accounts.manage_cluster", raise_exception=True)

@@ -161,3 +161,47 @@ def test_only_cluster_managers_see_the_cluster_profile(client):
     client.force_login(UserFactory(roles=["incubator_manager"]))
 
     assert client.get(reverse("cluster:summary")).status_code == 403
+
+
+def test_an_admin_exports_everything_about_the_organisation(client):
+    owner = UserFactory(email="owner@kremer.lu")
+    organisation_make(owner=owner, name="Kremer", competences=("carpentry",), keywords="oak")
+    client.force_login(owner)
+
+    response = client.get(reverse("cluster:organisation-export", args=["kremer"]))
+
+    data = response.json()
+    assert response["Content-Disposition"] == 'attachment; filename="kremer.json"'
+    assert (data["name"], data["keywords"], data["competences"]) == ("Kremer", "oak", ["carpentry"])
+    assert data["people"][0]["email"] == "owner@kremer.lu" and data["people"][0]["role"] == "owner"
+    assert data["nace_classes"] == [{"code": "74.10", "primary": True}]
+
+
+def test_a_plain_member_or_a_stranger_can_neither_export_nor_delete(client):
+    organisation = organisation_make(name="Kremer")
+    member = UserFactory()
+    OrganisationPerson.objects.create(organisation=organisation, user=member, role="member")
+
+    for user in (member, UserFactory()):
+        client.force_login(user)
+        assert (
+            client.get(reverse("cluster:organisation-export", args=["kremer"])).status_code == 404
+        )
+        url = reverse("cluster:organisation-delete", args=["kremer"])
+        assert client.post(url, {"confirmation": "Kremer"}).status_code == 404
+    assert Organisation.objects.filter(slug="kremer").exists()
+
+
+def test_deleting_needs_the_exact_name(client):
+    owner = UserFactory()
+    organisation_make(owner=owner, name="Kremer")
+    client.force_login(owner)
+    url = reverse("cluster:organisation-delete", args=["kremer"])
+
+    response = client.post(url, {"confirmation": "kremer"})
+    assert "Type the exact name of the organisation to confirm." in response.content.decode()
+    assert Organisation.objects.filter(slug="kremer").exists()
+
+    client.post(url, {"confirmation": "Kremer"})
+    assert not Organisation.objects.filter(slug="kremer").exists()
+    assert OrganisationPerson.objects.filter(user=owner).count() == 0

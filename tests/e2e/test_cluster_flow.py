@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -37,6 +38,23 @@ def _visitor(page) -> Iterator[object]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def _htmx_directory_call(**params: str):
+    """Matches the directory's htmx request (or its response) carrying exactly these values
+    for these query parameters."""
+
+    def matches(message) -> bool:
+        request = getattr(message, "request", message)  # a Response, or the Request itself
+        url = urlsplit(request.url)
+        query = parse_qs(url.query)
+        return (
+            url.path == "/directory/"
+            and request.headers.get("hx-request") == "true"
+            and all(query.get(name) == [value] for name, value in params.items())
+        )
+
+    return matches
 
 
 def _log_in(page, base_url: str, user) -> None:
@@ -107,6 +125,8 @@ def test_an_organisation_applies_is_approved_and_is_found_across_languages(
         expect(visitor.locator("#results-title")).to_have_text("0 organisations")
         expect(results).to_have_count(0)
         expect(visitor.get_by_text(NAME)).to_have_count(0)
+        response = visitor.goto(base + f"/directory/{organisation.slug}/")
+        assert response.status == 404, "the profile is public before the approval"
 
     with _visitor(page) as manager_page:
         # 3. A cluster manager approves the application from the queue.
@@ -139,7 +159,8 @@ def test_an_organisation_applies_is_approved_and_is_found_across_languages(
         visitor.evaluate("window.fabreckNoReload = true")
         search = visitor.locator("#directory-q")
         search.click()
-        search.press_sequentially("menuisier")
+        with visitor.expect_request(_htmx_directory_call(q="menuisier")):
+            search.press_sequentially("menuisier")
         expect(visitor).to_have_url(re.compile(r"/directory/\?(.*&)?q=menuisier(&|$)"))
         result = results.filter(has_text=NAME)
         expect(result).to_have_count(1)
@@ -149,12 +170,20 @@ def test_an_organisation_applies_is_approved_and_is_found_across_languages(
         expect(result).to_contain_text("Carpentry")
         assert visitor.evaluate("window.fabreckNoReload === true"), "the page reloaded"
 
+        # The visitor tabs out of the search box. Leaving it fires its `change` event, which
+        # the form answers with one more request; let it land first: ticking a facet while
+        # it is in flight loses the tick (a bug of the directory form, see the report).
+        form = visitor.locator("#directory-form")
+        with visitor.expect_response(_htmx_directory_call(q="menuisier")):
+            search.press("Tab")
+        expect(form).not_to_have_class(re.compile(r"\bhtmx-request\b"))
+
         # Narrow to the Art crafts sector: the result stays, the facet counts it.
         art_crafts = visitor.locator("#directory-results fieldset", has_text="Sector").locator(
             ".form-check", has_text="Art crafts"
         )
         with visitor.expect_response(
-            lambda response: "/directory/?" in response.url and "sector=art-crafts" in response.url
+            _htmx_directory_call(q="menuisier", sector="art-crafts")
         ) as response_info:
             art_crafts.get_by_role("checkbox").check()
         assert response_info.value.ok
