@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-DEMO_ENV := DEBUG=0 HTTPS=0 ALLOWED_HOSTS=127.0.0.1,localhost \
+DEMO_ENV := DEBUG=0 HTTPS=0 SERVE_MEDIA=1 ALLOWED_HOSTS=127.0.0.1,localhost \
 	DATABASE_URL=sqlite:///$(CURDIR)/var/demo.sqlite3 \
 	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
 	EMAIL_FILE_PATH=$(CURDIR)/var/mail SECRET_KEY_FILE=$(CURDIR)/var/secret_key

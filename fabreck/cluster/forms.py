@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,10 @@ def directory_filters_from(params: QueryDict) -> DirectoryFilters:
         sort=params.get("sort") if params.get("sort") in SORTS else "relevance",
         page=page,
     )
+
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
 class ApplicationForm(forms.Form):
@@ -67,6 +72,15 @@ class ApplicationForm(forms.Form):
         error_messages={"invalid": _("Enter a phone number such as +352 621 123 456.")},
     )
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    logo = forms.ImageField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, at most 2 MB."),
+        error_messages={
+            "invalid_image": _("This file is not an image. Upload a PNG, JPEG or WebP file.")
+        },
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+    )
     sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"), queryset=Sector.objects.all(), to_field_name="slug"
     )
@@ -116,6 +130,14 @@ class ApplicationForm(forms.Form):
         self.fields["competences"].label_from_instance = lambda c: c.label
         for name in ("primary_nace", "secondary_nace"):
             self.fields[name].label_from_instance = lambda n: f"{n.code} {n.label}"
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and logo.size > LOGO_MAX_BYTES:
+            raise ValidationError(_("The logo is too large: at most 2 MB."))
+        if logo and getattr(logo, "image", None) and logo.image.format not in LOGO_FORMATS:
+            raise ValidationError(_("This file is not an image. Upload a PNG, JPEG or WebP file."))
+        return logo
 
     def clean(self):
         cleaned = super().clean()

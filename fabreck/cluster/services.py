@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -83,6 +85,7 @@ class OrganisationData:
     email: str = ""
     phone: str = ""
     website: str = ""
+    logo: UploadedFile | None = None
     description_en: str = ""
     description_fr: str = ""
     description_de: str = ""
@@ -112,9 +115,13 @@ def organisation_apply(*, user: User, data: OrganisationData) -> Organisation:
         )
     }  # fmt: skip
     organisation = Organisation(slug=slug, status=Status.APPLIED, **fields)
-    organisation.full_clean(exclude=["sectors", "competences"])
+    organisation.full_clean(exclude=["sectors", "competences", "logo"])
     try:
         with transaction.atomic():
+            if data.logo:
+                organisation.logo.save(
+                    f"{slug}{Path(data.logo.name).suffix}", data.logo, save=False
+                )
             organisation.save()
             organisation.sectors.set(data.sectors)
             organisation.competences.set(data.competences)

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fabreck.core import views as core_views
@@ -15,6 +17,11 @@ urlpatterns = [
     path("api/v1/", include("fabreck.accounts.api_urls")),
     path("api/v1/", include("fabreck.cluster.api_urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
 
 handler400 = core_views.bad_request
 handler403 = core_views.permission_denied

@@ -205,3 +205,69 @@ def test_deleting_needs_the_exact_name(client):
     client.post(url, {"confirmation": "Kremer"})
     assert not Organisation.objects.filter(slug="kremer").exists()
     assert OrganisationPerson.objects.filter(user=owner).count() == 0
+
+
+def _png(size: tuple[int, int] = (8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "purple").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_logo_is_stored_and_shown_on_the_profile(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(UserFactory())
+
+    logo = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    client.post(reverse("cluster:apply"), {**application(), "logo": logo})
+
+    organisation = Organisation.objects.get()
+    assert organisation.logo.name == "cluster/logos/schreinerei-weber.png"
+    assert (tmp_path / organisation.logo.name).read_bytes().startswith(b"\x89PNG")
+    html = client.get(reverse("cluster:profile", args=[organisation.slug])).content.decode()
+    assert organisation.logo.url in html
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("logo.png", b"not an image at all", "This file is not an image."),
+        ("logo.exe", None, "File extension “exe” is not allowed."),
+        ("logo.gif", None, "File extension “gif” is not allowed."),
+    ],
+)
+def test_a_logo_that_is_not_an_allowed_image_is_refused(
+    client, settings, tmp_path, name, content, message
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(UserFactory())
+    upload = SimpleUploadedFile(name, content if content is not None else _png())
+
+    response = client.post(reverse("cluster:apply"), {**application(), "logo": upload})
+
+    assert message in response.content.decode()
+    assert not Organisation.objects.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_logo_over_2_mb_is_refused(client, settings, tmp_path, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fabreck.cluster import forms
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(forms, "LOGO_MAX_BYTES", 100)  # a real 2 MB image is slow to build
+    client.force_login(UserFactory())
+
+    upload = SimpleUploadedFile("logo.png", _png((64, 64)))
+    response = client.post(reverse("cluster:apply"), {**application(), "logo": upload})
+
+    assert "The logo is too large: at most 2 MB." in response.content.decode()
+    assert not Organisation.objects.exists()
