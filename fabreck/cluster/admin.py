@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.cache import cache
 
+from fabreck.cluster.matchmaking import PHRASES_CACHE_KEY
 from fabreck.cluster.models import (
     Commune,
     Competence,
@@ -61,7 +62,8 @@ class CompetenceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        cache.delete(TAXONOMY_WORDS_CACHE_KEY)  # new labels or synonyms: search them now
+        # New labels or synonyms: search and match with them now.
+        cache.delete_many([TAXONOMY_WORDS_CACHE_KEY, PHRASES_CACHE_KEY])
 
 
 class OrganisationNaceInline(admin.TabularInline):

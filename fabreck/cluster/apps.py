@@ -38,6 +38,9 @@ class ClusterConfig(AppConfig):
             )
         )
         nav_register(
+            NavEntry("matchmaking", _("Find partners"), "cluster:matchmaking", authenticated, 12)
+        )
+        nav_register(
             NavEntry(
                 "cluster-summary",
                 _("Cluster profile"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cluster/my-organisations/", views.my_organisations, name="my-organisations"),
     path("cluster/applications/", views.applications, name="applications"),
     path("cluster/summary/", views.summary, name="summary"),
+    path("cluster/matchmaking/", views.matchmaking, name="matchmaking"),
     path(
         "cluster/organisations/<slug:slug>/export.json",
         views.organisation_export,

@@ -13,6 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fabreck.cluster.forms import ApplicationForm, DecisionForm, directory_filters_from
+from fabreck.cluster.matchmaking import (
+    complements_of,
+    matches_for_need,
+    organisations_for_matchmaking,
+)
 from fabreck.cluster.models import Organisation
 from fabreck.cluster.selectors import (
     EXPORT_COLUMNS,
@@ -123,10 +128,30 @@ def apply(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_organisations(request: HttpRequest) -> HttpResponse:
+    memberships = list(organisations_of(user=request.user))
+    complements = [
+        (m.organisation, complements_of(organisation=m.organisation))
+        for m in memberships
+        if m.organisation.status == Organisation.Status.MEMBER
+    ]
     return render(
         request,
         "cluster/my_organisations.html",
-        {"memberships": organisations_of(user=request.user)},
+        {"memberships": memberships, "complements": complements},
+    )
+
+
+@login_required
+@require_GET
+def matchmaking(request: HttpRequest) -> HttpResponse:
+    need = (request.GET.get("need") or "")[:2000]
+    mine = organisations_for_matchmaking(user=request.user)
+    exclude = next((o for o in mine if o.slug == request.GET.get("for")), None)
+    needed, matches = matches_for_need(text=need, exclude=exclude) if need.strip() else ([], [])
+    return render(
+        request,
+        "cluster/matchmaking.html",
+        {"need": need, "needed": needed, "matches": matches, "mine": mine, "asker": exclude},
     )
 
 
