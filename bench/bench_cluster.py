@@ -1,7 +1,8 @@
-"""Directory search over 20,000 organisations on PostgreSQL: a query with two facets, the
-SQL plus the page render, measured in-process through Django's test client.
+"""The cluster over 20,000 organisations on PostgreSQL, measured in-process:
+- directory search with two facets, the SQL plus the page render (Django's test client);
+- matchmaking: ranking partners for one free-text need, and complements of a member.
 
-    .venv/bin/python bench/run.py directory
+    .venv/bin/python bench/run.py cluster
 """
 
 from __future__ import annotations
@@ -44,12 +45,22 @@ QUERIES = (
     ("photo", "design", "hesperange"),
 )
 ROUNDS = 15  # every query this many times: 240 timed requests
+NEEDS = (
+    "We need a 3D animator and a sound designer for a museum installation",
+    "Nous cherchons un menuisier et un graphiste pour un stand d'exposition",
+    "Wir suchen Webentwicklung und Grafikdesign für eine neue Marke",
+    "branding, copywriting and social media for a festival",
+    "une styliste et une modéliste pour une collection capsule",
+    "Innenarchitektur und Lichtplanung für ein Café",
+    "game design, level design et développement Unity",
+    "photography and video editing for a corporate film",
+)
 WARMUP_ROUNDS = 2
 
 
 def main() -> int:
     if not postgres_available():
-        print("bench_directory: skipped: no PostgreSQL server binaries")
+        print("bench_cluster: skipped: no PostgreSQL server binaries")
         return 0
     exit_code = run_under_postgres(__file__)
     if exit_code is not None:
@@ -110,16 +121,53 @@ def measure(var_dir: Path) -> int:
                 timings.append(elapsed)
     timings.sort()
 
-    def percentile(q: float) -> float:
-        return timings[min(len(timings) - 1, round(q / 100 * (len(timings) - 1)))]
+    from fabreck.cluster.matchmaking import complements_of, matches_for_need
+    from fabreck.cluster.models import Organisation
+
+    need_timings, complement_timings = [], []
+    members = list(Organisation.objects.filter(status="member").order_by("pk")[:: 20_000 // 40])
+    for round_number in range(WARMUP_ROUNDS + ROUNDS):
+        for need in NEEDS:
+            started = time.perf_counter()
+            _needed, matches = matches_for_need(text=need)
+            elapsed = (time.perf_counter() - started) * 1000
+            if not matches:
+                raise BenchError(f"no partner found for {need!r}")
+            if round_number >= WARMUP_ROUNDS:
+                need_timings.append(elapsed)
+    for member in members:
+        started = time.perf_counter()
+        complements_of(organisation=member)
+        complement_timings.append((time.perf_counter() - started) * 1000)
+    need_timings.sort()
+    complement_timings.sort()
+
+    def percentile(q: float, values: list[float] | None = None) -> float:
+        values = timings if values is None else values
+        return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
     detail = {"requests": len(timings), "organisations": 20_000, "queries": len(QUERIES)}
+    need_detail = {"needs": len(NEEDS), "runs": len(need_timings), "organisations": 20_000}
     report(
-        "directory",
+        "cluster",
         [
             Figure("directory_search_p50_ms", statistics.median(timings), "ms", "<=", 15, detail),
             Figure("directory_search_p95_ms", percentile(95), "ms", "<=", 30, detail),
             Figure("directory_queries_per_page", queries_per_page, "queries", "<=", 15, detail),
+            Figure(
+                "matchmaking_p50_ms", statistics.median(need_timings), "ms", "<=", 50, need_detail
+            ),
+            Figure(
+                "matchmaking_p95_ms", percentile(95, need_timings), "ms", "<=", 100, need_detail
+            ),
+            Figure(
+                "complements_p95_ms",
+                percentile(95, complement_timings),
+                "ms",
+                "<=",
+                100,
+                {"members": len(complement_timings)},
+            ),
         ],
     )
     return 0
@@ -130,5 +178,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except BenchError as exc:
-        print(f"bench_directory: FAILED: {exc}", file=sys.stderr)
+        print(f"bench_cluster: FAILED: {exc}", file=sys.stderr)
         sys.exit(1)
