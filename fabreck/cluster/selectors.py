@@ -37,7 +37,7 @@ from fabreck.cluster.models import (
     Sector,
     competence_search_token,
 )
-from fabreck.core.text import search_normalize, search_terms
+from fabreck.core.text import is_short, search_normalize, search_terms, term_variants
 
 PAGE_SIZE = 20
 FACET_SIZE = 12  # the competences and communes shown: the most frequent, and the chosen
@@ -128,14 +128,41 @@ def _competence_words() -> dict[int, set[str]]:
     return words
 
 
+def _word_matches(term: str, word: str) -> bool:
+    return word == term if is_short(term) else word.startswith(term)
+
+
 def competences_matching(terms: list[str]) -> dict[str, list[int]]:
     """For each query word, the competences whose label or synonym (any language) has a
-    word starting with it: how "menuisier" reaches an organisation that wrote "Schreinerei"."""
+    word starting with it (equal to it, for short words such as "AR"): how "menuisier"
+    reaches an organisation that wrote "Schreinerei"."""
     words_of = _competence_words()
     return {
-        term: sorted(pk for pk, words in words_of.items() if any(w.startswith(term) for w in words))
+        term: sorted(
+            pk
+            for pk, words in words_of.items()
+            if any(_word_matches(variant, w) for variant in term_variants(term) for w in words)
+        )
         for term in terms
     }
+
+
+def _tsquery_word(term: str) -> str:
+    # Profile words are weights A (name), C (keywords) and D (description); B holds the
+    # competence tokens, which a typed word must never reach ("cmp" finds no "cmp12").
+    return f"{term}:ACD" if is_short(term) else f"{term}:*ACD"
+
+
+def _sqlite_found(column: str, term: str) -> Q:
+    """`term` starts a word of `column` (or is a whole word of it, when short)."""
+    if is_short(term):
+        return (
+            Q(**{column: term})
+            | Q(**{f"{column}__startswith": f"{term} "})
+            | Q(**{f"{column}__endswith": f" {term}"})
+            | Q(**{f"{column}__contains": f" {term} "})
+        )
+    return Q(**{f"{column}__startswith": term}) | Q(**{f"{column}__contains": f" {term}"})
 
 
 def _matching(qs: QuerySet[Organisation], terms: list[str]) -> QuerySet[Organisation]:
@@ -150,7 +177,12 @@ def _matching(qs: QuerySet[Organisation], terms: list[str]) -> QuerySet[Organisa
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         alternatives = [
-            " | ".join([f"{term}:*", *(competence_search_token(pk) for pk in expansions[term])])
+            " | ".join(
+                [
+                    *(_tsquery_word(variant) for variant in term_variants(term)),
+                    *(f"{competence_search_token(pk)}:B" for pk in expansions[term]),
+                ]
+            )
             for term in terms
         ]
         query = SearchQuery(
@@ -167,14 +199,13 @@ def _matching(qs: QuerySet[Organisation], terms: list[str]) -> QuerySet[Organisa
     for term in terms:
         found_any = Q()
         for column, weight in FIELD_WEIGHTS:
+            found = Q(pk__in=[])
             if column == "search_competences":
-                found = Q(pk__in=[])
                 for pk in expansions[term]:
                     found |= Q(search_competences__contains=f"{competence_search_token(pk)} ")
             else:
-                found = Q(**{f"{column}__startswith": term}) | Q(
-                    **{f"{column}__contains": f" {term}"}
-                )
+                for variant in term_variants(term):
+                    found |= _sqlite_found(column, variant)
             found_any |= found
             rank = rank + Case(When(found, then=Value(weight)), default=Value(0.0))
         qs = qs.filter(found_any)

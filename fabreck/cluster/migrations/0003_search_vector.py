@@ -16,8 +16,8 @@ class Migration(migrations.Migration):
             GENERATED ALWAYS AS (
                 setweight(to_tsvector('simple', search_name), 'A')
                 || setweight(to_tsvector('simple', search_competences), 'B')
-                || setweight(to_tsvector('simple', search_keywords), 'B')
-                || setweight(to_tsvector('simple', search_description), 'C')
+                || setweight(to_tsvector('simple', search_keywords), 'C')
+                || setweight(to_tsvector('simple', search_description), 'D')
             ) STORED;
             CREATE INDEX cluster_org_search_vector_gin
                 ON cluster_organisation USING gin (search_vector);
