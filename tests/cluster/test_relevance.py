@@ -376,9 +376,6 @@ CASES = [
     Case(
         "name-mode-above-many-description-compounds", "mode", ("Maison de Mode Reuter",),
         ordered=True, include=("Kleedchen",),
-        bug="ts_rank adds up every description word matching the prefix 'mode:*', so six "
-        "compounds (weight D) outrank the name (weight A); SQLite counts a field once",
-        bug_on=("postgresql",),
     ),
     Case("prefix-anim-finds-animation", "anim", ("Anima Nord",), ordered=True,
          include=("Trickfabrik",)),
