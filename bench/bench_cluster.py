@@ -10,17 +10,15 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from harness import (
     BenchError,
     Figure,
+    benchmark_main,
     log,
-    postgres_available,
     report,
-    run_under_postgres,
     site_env,
 )
 
@@ -56,17 +54,6 @@ NEEDS = (
     "photography and video editing for a corporate film",
 )
 WARMUP_ROUNDS = 2
-
-
-def main() -> int:
-    if not postgres_available():
-        print("bench_cluster: skipped: no PostgreSQL server binaries")
-        return 0
-    exit_code = run_under_postgres(__file__)
-    if exit_code is not None:
-        return exit_code
-    with tempfile.TemporaryDirectory(prefix="fabreck-bench-") as tmp:
-        return measure(Path(tmp))
 
 
 def measure(var_dir: Path) -> int:
@@ -174,9 +161,4 @@ def measure(var_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench_cluster: FAILED: {exc}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(benchmark_main(__file__, "cluster", measure))

@@ -14,7 +14,6 @@ import http.client
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,13 +21,12 @@ from harness import (
     BenchError,
     Figure,
     LoadResult,
+    benchmark_main,
     fabreck,
     gunicorn,
     http_load,
     log,
-    postgres_available,
     report,
-    run_under_postgres,
     site_env,
 )
 
@@ -57,17 +55,6 @@ assert len(users) == {count}, "the seeded makers are missing"
 for user in users:
     print("TOKEN", user.email, api_token_create(user=user, name="benchmark")[1])
 """
-
-
-def main() -> int:
-    if not postgres_available():
-        print("bench_http: skipped: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
-        return 0
-    exit_code = run_under_postgres(__file__)
-    if exit_code is not None:
-        return exit_code
-    with tempfile.TemporaryDirectory(prefix="fabreck-bench-") as tmp:
-        return measure(Path(tmp))
 
 
 def measure(var_dir: Path) -> int:
@@ -208,8 +195,4 @@ def check_answers(port: int, tokens: list[tuple[str, str]]) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench_http: FAILED: {exc}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(benchmark_main(__file__, "http", measure))

@@ -411,3 +411,22 @@ def _load_phase(
             + "; ".join(errors)
         )
     return seconds, [latency for mine in latencies for latency in mine]
+
+
+def benchmark_main(script: str, name: str, measure) -> int:
+    """The frame of a PostgreSQL benchmark: skip without PostgreSQL, re-run `script` inside
+    a throwaway server, then call `measure(var_dir)` in a temporary folder."""
+    import tempfile
+
+    if not postgres_available():
+        print(f"bench_{name}: skipped: no PostgreSQL server binaries (/usr/lib/postgresql)")
+        return 0
+    exit_code = run_under_postgres(script)
+    if exit_code is not None:
+        return exit_code
+    try:
+        with tempfile.TemporaryDirectory(prefix="fabreck-bench-") as tmp:
+            return measure(Path(tmp))
+    except BenchError as exc:
+        print(f"bench_{name}: FAILED: {exc}", file=sys.stderr)
+        return 1

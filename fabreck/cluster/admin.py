@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.core.cache import cache
 
-from fabreck.cluster.matchmaking import PHRASES_CACHE_KEY
 from fabreck.cluster.models import (
     Commune,
     Competence,
@@ -12,7 +11,7 @@ from fabreck.cluster.models import (
     OrganisationPerson,
     Sector,
 )
-from fabreck.cluster.selectors import TAXONOMY_WORDS_CACHE_KEY
+from fabreck.cluster.selectors import TAXONOMY_CACHE_KEY
 from fabreck.cluster.services import (
     organisation_search_text_refresh,
 )
@@ -62,8 +61,7 @@ class CompetenceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        # New labels or synonyms: search and match with them now.
-        cache.delete_many([TAXONOMY_WORDS_CACHE_KEY, PHRASES_CACHE_KEY])
+        cache.delete(TAXONOMY_CACHE_KEY)  # new labels or synonyms: search with them now
 
 
 class OrganisationNaceInline(admin.TabularInline):

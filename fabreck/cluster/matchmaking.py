@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from fabreck.cluster.models import Competence, Organisation, Sector
-from fabreck.cluster.selectors import directory_public
+from fabreck.cluster.selectors import competence_phrases, directory_public
 from fabreck.core.text import search_normalize
 
 # A word of the need matches a one-word label or synonym when it starts with that word
@@ -20,8 +19,6 @@ from fabreck.core.text import search_normalize
 # meets "Schreiner", "designer" meets "design". Short words must match whole.
 STEM_SLACK = 3
 MIN_STEM = 5
-PHRASES_CACHE_KEY = "cluster:competence-phrases"
-PHRASES_CACHE_SECONDS = 300
 MAX_RESULTS = 20
 
 
@@ -53,20 +50,6 @@ class Match:
         return reasons
 
 
-def _phrases() -> dict[int, list[list[str]]]:
-    """Each active competence's labels and synonyms, as lists of normalised words (cached)."""
-    phrases = cache.get(PHRASES_CACHE_KEY)
-    if phrases is None:
-        phrases = {}
-        for competence in Competence.objects.filter(is_active=True):
-            texts = [competence.label_en, competence.label_fr, competence.label_de]
-            for code in ("en", "fr", "de"):
-                texts += getattr(competence, f"synonyms_{code}").split(",")
-            phrases[competence.pk] = [search_normalize(t).split() for t in texts if t.strip()]
-        cache.set(PHRASES_CACHE_KEY, phrases, PHRASES_CACHE_SECONDS)
-    return phrases
-
-
 def _phrase_in(phrase: list[str], words: list[str]) -> bool:
     if len(phrase) == 1:
         word = phrase[0]
@@ -84,7 +67,7 @@ def competences_in_text(text: str) -> list[Competence]:
     words = search_normalize(text).split()
     found = [
         pk
-        for pk, phrases in _phrases().items()
+        for pk, phrases in competence_phrases().items()
         if any(_phrase_in(phrase, words) for phrase in phrases)
     ]
     return list(Competence.objects.filter(pk__in=found).order_by("label_en"))

@@ -103,8 +103,9 @@ class Commune(models.Model):
 class Competence(models.Model):
     """A competence of the taxonomy, with labels and synonyms in the three languages.
 
-    Synonyms are what makes search cross-language: an organisation's search text holds
-    every label and synonym of its competences, so "menuisier" finds "Schreinerei".
+    Synonyms are what makes search cross-language: a query word is expanded into the
+    competences whose labels or synonyms, in any language, start with it, so "menuisier"
+    finds an organisation that wrote "Schreinerei".
     """
 
     slug = models.SlugField(_("slug"), unique=True)
@@ -139,13 +140,6 @@ class Competence(models.Model):
     @property
     def label(self) -> str:
         return localized(self, "label")
-
-    def search_words(self) -> str:
-        """Every label and synonym, in all languages (for organisations' search text)."""
-        return " ".join(
-            [self.label_en, self.label_fr, self.label_de,
-             self.synonyms_en, self.synonyms_fr, self.synonyms_de]
-        )  # fmt: skip
 
 
 def competence_search_token(competence_id: int) -> str:

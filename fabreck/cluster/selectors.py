@@ -103,29 +103,31 @@ class OrganisationSearchVector(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
 
 
-TAXONOMY_WORDS_CACHE_KEY = "cluster:competence-words"
-TAXONOMY_WORDS_CACHE_SECONDS = 300
+TAXONOMY_CACHE_KEY = "cluster:competence-phrases"
+TAXONOMY_CACHE_SECONDS = 300
+
+
+def competence_phrases() -> dict[int, list[list[str]]]:
+    """Each active competence's labels and synonyms (all languages) as lists of normalised
+    words, cached: normalising the whole taxonomy costs more than a search itself. The
+    competence admin clears the cache."""
+    phrases = cache.get(TAXONOMY_CACHE_KEY)
+    if phrases is None:
+        phrases = {}
+        for competence in Competence.objects.filter(is_active=True):
+            texts = [competence.label_en, competence.label_fr, competence.label_de]
+            for code in ("en", "fr", "de"):
+                texts += getattr(competence, f"synonyms_{code}").split(",")
+            phrases[competence.pk] = [search_normalize(t).split() for t in texts if t.strip()]
+        cache.set(TAXONOMY_CACHE_KEY, phrases, TAXONOMY_CACHE_SECONDS)
+    return phrases
 
 
 def _competence_words() -> dict[int, set[str]]:
-    """The normalised words of each competence's labels and synonyms, cached: normalising
-    the whole taxonomy costs more than the search itself."""
-    words = cache.get(TAXONOMY_WORDS_CACHE_KEY)
-    if words is None:
-        words = {
-            competence.pk: set(search_normalize(competence.search_words()).split())
-            for competence in Competence.objects.filter(is_active=True).only(
-                "pk",
-                "label_en",
-                "label_fr",
-                "label_de",
-                "synonyms_en",
-                "synonyms_fr",
-                "synonyms_de",
-            )
-        }
-        cache.set(TAXONOMY_WORDS_CACHE_KEY, words, TAXONOMY_WORDS_CACHE_SECONDS)
-    return words
+    return {
+        pk: {w for phrase in phrases for w in phrase}
+        for pk, phrases in competence_phrases().items()
+    }
 
 
 def _word_matches(term: str, word: str) -> bool:
