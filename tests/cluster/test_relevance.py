@@ -454,14 +454,17 @@ def test_search_relevance(corpus):
     assert not failures, "\n".join(["", *failures])
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=True, reason=case.bug))
-        for case in CASES
-        if case.known_bug_here()
-    ],
-)
-def test_known_relevance_bug(corpus, case):
-    got = found(case.query)
-    assert not problems(case, got), f"q={case.query!r}: {problems(case, got)}; got {got}"
+KNOWN_BUGS = [
+    pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=True, reason=case.bug))
+    for case in CASES
+    if case.known_bug_here()
+]
+
+# Defined only while some case is a known bug here: an empty parametrisation would show as
+# a skipped test and hide nothing worth seeing.
+if KNOWN_BUGS:
+
+    @pytest.mark.parametrize("case", KNOWN_BUGS)
+    def test_known_relevance_bug(corpus, case):
+        got = found(case.query)
+        assert not problems(case, got), f"q={case.query!r}: {problems(case, got)}; got {got}"
