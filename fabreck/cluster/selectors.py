@@ -30,7 +30,6 @@ from fabreck.accounts.models import User
 from fabreck.cluster.models import (
     Commune,
     Competence,
-    NaceClass,
     Organisation,
     OrganisationNace,
     OrganisationPerson,
@@ -628,7 +627,3 @@ def membership_queue() -> QuerySet[Organisation]:
         .prefetch_related("sectors")
         .order_by("created_at")
     )
-
-
-def nace_classes() -> QuerySet[NaceClass]:
-    return NaceClass.objects.all()

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -50,10 +50,3 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             error["code"] = detail.code
     response.data = {"error": error}
     return response
-
-
-def json_error(status_code: int, code: str, message: str) -> Response:
-    return Response({"error": {"code": code, "message": message}}, status=status_code)
-
-
-__all__ = ["Pagination", "exception_handler", "json_error", "status"]

@@ -16,7 +16,3 @@ def localized(obj: object, base: str, *, language: str | None = None) -> str:
         if value:
             return value
     return ""
-
-
-def all_languages(obj: object, base: str) -> list[str]:
-    return [value for code in LANGUAGE_CODES if (value := getattr(obj, f"{base}_{code}", ""))]
