@@ -7,8 +7,10 @@ from fabreck.cluster.models import (
     NaceClass,
     NaceSector,
     Organisation,
+    OrganisationInvitation,
     OrganisationNace,
     OrganisationPerson,
+    PortfolioItem,
     Sector,
 )
 from fabreck.cluster.selectors import TAXONOMY_CACHE_KEY
@@ -99,3 +101,35 @@ class OrganisationPersonAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["organisation__name", "user__email"]
     raw_id_fields = ["organisation", "user"]
+
+
+@admin.register(PortfolioItem)
+class PortfolioItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "year"]
+    search_fields = ["title", "organisation__name"]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(OrganisationInvitation)
+class OrganisationInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "organisation__name"]
+    raw_id_fields = ["organisation", "invited_by", "accepted_by"]
+    # The secret link is only ever e-mailed; its digest is no use to anyone here.
+    exclude = ["digest"]
+
+
+@admin.register(NaceSector)
+class NaceSectorAdmin(admin.ModelAdmin):
+    list_display = ["nace_class", "sector", "link"]
+    list_filter = ["sector", "link"]
+    search_fields = ["nace_class__code"]
+
+
+@admin.register(OrganisationNace)
+class OrganisationNaceAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "nace_class", "is_primary"]
+    list_filter = ["is_primary"]
+    search_fields = ["organisation__name", "nace_class__code"]
+    raw_id_fields = ["organisation", "nace_class"]

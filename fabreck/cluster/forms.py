@@ -4,7 +4,14 @@ from django.core.validators import FileExtensionValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from fabreck.cluster.models import Commune, Competence, NaceClass, Organisation, Sector
+from fabreck.cluster.models import (
+    Commune,
+    Competence,
+    NaceClass,
+    Organisation,
+    OrganisationPerson,
+    Sector,
+)
 from fabreck.cluster.selectors import SORTS, DirectoryFilters
 
 
@@ -27,8 +34,29 @@ def directory_filters_from(params: QueryDict) -> DirectoryFilters:
     )
 
 
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_FORMATS = {"PNG", "JPEG", "WEBP"}
+
+
+def _image_field(label: str) -> forms.ImageField:
+    return forms.ImageField(
+        label=label,
+        required=False,
+        help_text=_("PNG, JPEG or WebP, at most 2 MB."),
+        error_messages={
+            "invalid_image": _("This file is not an image. Upload a PNG, JPEG or WebP file.")
+        },
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
+    )
+
+
+def _image_checked(image):
+    """Pillow already refused what is not an image; refuse the large and the exotic."""
+    if image and image.size > IMAGE_MAX_BYTES:
+        raise ValidationError(_("The image is too large: at most 2 MB."))
+    if image and getattr(image, "image", None) and image.image.format not in IMAGE_FORMATS:
+        raise ValidationError(_("This file is not an image. Upload a PNG, JPEG or WebP file."))
+    return image
 
 
 class ApplicationForm(forms.Form):
@@ -72,15 +100,10 @@ class ApplicationForm(forms.Form):
         error_messages={"invalid": _("Enter a phone number such as +352 621 123 456.")},
     )
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
-    logo = forms.ImageField(
-        label=_("Logo"),
-        required=False,
-        help_text=_("PNG, JPEG or WebP, at most 2 MB."),
-        error_messages={
-            "invalid_image": _("This file is not an image. Upload a PNG, JPEG or WebP file.")
-        },
-        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
-    )
+    linkedin = forms.URLField(label=_("LinkedIn page"), required=False, assume_scheme="https")
+    instagram = forms.URLField(label=_("Instagram page"), required=False, assume_scheme="https")
+    facebook = forms.URLField(label=_("Facebook page"), required=False, assume_scheme="https")
+    logo = _image_field(_("Logo"))
     sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"), queryset=Sector.objects.all(), to_field_name="slug"
     )
@@ -132,12 +155,7 @@ class ApplicationForm(forms.Form):
             self.fields[name].label_from_instance = lambda n: f"{n.code} {n.label}"
 
     def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if logo and logo.size > LOGO_MAX_BYTES:
-            raise ValidationError(_("The logo is too large: at most 2 MB."))
-        if logo and getattr(logo, "image", None) and logo.image.format not in LOGO_FORMATS:
-            raise ValidationError(_("This file is not an image. Upload a PNG, JPEG or WebP file."))
-        return logo
+        return _image_checked(self.cleaned_data.get("logo"))
 
     def clean(self):
         cleaned = super().clean()
@@ -162,3 +180,28 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=2000,
     )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (OrganisationPerson.Role.MEMBER, _("Member")),
+            (OrganisationPerson.Role.ADMIN, _("Admin (can edit the profile and invite people)")),
+        ],
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=OrganisationPerson.Role.choices)
+
+
+class PortfolioItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    image = _image_field(_("Image"))
+    link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100, required=False)
+
+    def clean_image(self):
+        return _image_checked(self.cleaned_data.get("image"))

@@ -299,6 +299,24 @@ class Organisation(TimeStampedModel):
     def is_public(self) -> bool:
         return self.status == self.Status.MEMBER and self.directory_consent
 
+    @property
+    def social_links(self) -> list[tuple[str, str]]:
+        links = (
+            (self.linkedin, "LinkedIn"),
+            (self.instagram, "Instagram"),
+            (self.facebook, "Facebook"),
+        )
+        return [(url, label) for url, label in links if url]
+
+
+# What an organisation's own people write on its profile (the rest is the cluster's).
+ORGANISATION_PROFILE_FIELDS = (
+    "name", "kind", "size_band", "commune", "legal_form", "headcount", "founded_year",
+    "street", "postcode", "locality", "email", "phone", "website", "linkedin", "instagram",
+    "facebook", "description_en", "description_fr", "description_de", "keywords",
+    "directory_consent", "show_email", "show_phone", "show_address",
+)  # fmt: skip
+
 
 class OrganisationNace(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
@@ -355,3 +373,90 @@ class OrganisationPerson(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role in {self.Role.OWNER, self.Role.ADMIN}
+
+
+class PortfolioItem(models.Model):
+    """A piece of work an organisation shows on its profile."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="portfolio_items"
+    )
+    title = models.CharField(_("title"), max_length=160)
+    image = models.ImageField(_("image"), upload_to="cluster/portfolio/", blank=True)
+    link = models.URLField(_("link"), blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("portfolio item")
+        verbose_name_plural = _("portfolio items")
+        ordering = ["position", "-year", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1900, year__lte=2100),
+                name="cluster_portfolio_year_plausible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OrganisationInvitation(models.Model):
+    """An e-mail invitation to join an organisation's people with a role.
+
+    Only a SHA-256 digest of the secret link is kept, as for API tokens: a leaked
+    database does not let anyone join an organisation.
+    """
+
+    Role = OrganisationPerson.Role
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))  # stored lower-case by the service
+    role = models.CharField(_("role"), max_length=8, choices=OrganisationPerson.Role.choices)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation to an organisation")
+        verbose_name_plural = _("invitations to organisations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="cluster_invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["admin", "member"]), name="cluster_invitation_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation_id} ({self.role})"

@@ -24,13 +24,16 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fabreck.accounts.models import User
 from fabreck.cluster.models import (
+    ORGANISATION_PROFILE_FIELDS,
     Commune,
     Competence,
     Organisation,
+    OrganisationInvitation,
     OrganisationNace,
     OrganisationPerson,
     Sector,
@@ -547,6 +550,7 @@ def organisation_profile(*, slug: str, viewer: User | None = None) -> Organisati
                     "-is_primary", "nace_class__code"
                 ),
             ),
+            "portfolio_items",
         )
         .filter(slug=slug)
         .first()
@@ -567,6 +571,14 @@ def organisation_visible_to(*, organisation: Organisation, viewer: User | None) 
         viewer.has_perm("accounts.manage_cluster")
         or organisation.memberships.filter(user=viewer).exists()
     )
+
+
+def organisation_is_managed_by(*, organisation: Organisation, user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    return organisation.memberships.filter(
+        user=user, role__in=[OrganisationPerson.Role.OWNER, OrganisationPerson.Role.ADMIN]
+    ).exists()
 
 
 def organisation_managed_by(*, user: User, slug: str) -> Organisation:
@@ -627,3 +639,45 @@ def membership_queue() -> QuerySet[Organisation]:
         .prefetch_related("sectors")
         .order_by("created_at")
     )
+
+
+# --- Editing a profile and its people ------------------------------------------------
+
+
+def organisation_form_initial(*, organisation: Organisation) -> dict[str, object]:
+    """The profile as the application form's fields: to edit it, or to patch it by API."""
+    initial: dict[str, object] = {
+        name: getattr(organisation, name)
+        for name in ORGANISATION_PROFILE_FIELDS
+        if name != "commune"
+    }
+    links = list(organisation.organisationnace_set.values_list("nace_class__code", "is_primary"))
+    return initial | {
+        "slug": organisation.slug,
+        "commune": organisation.commune.slug,
+        "sectors": list(organisation.sectors.values_list("slug", flat=True)),
+        "competences": list(organisation.competences.values_list("slug", flat=True)),
+        "primary_nace": next((code for code, primary in links if primary), None),
+        "secondary_nace": [code for code, primary in links if not primary],
+    }
+
+
+@dataclass
+class OrganisationPeople:
+    people: list[OrganisationPerson]
+    pending_invitations: list[OrganisationInvitation]
+    viewer_role: str
+
+
+def organisation_people(*, organisation: Organisation, viewer: User) -> OrganisationPeople:
+    """Who belongs to the organisation and who is invited; for its own people only."""
+    people = list(organisation.memberships.select_related("user").order_by("role", "user__email"))
+    viewer_role = next((p.role for p in people if p.user_id == viewer.pk), None)
+    if viewer_role is None:
+        raise Http404
+    pending = list(
+        organisation.invitations.filter(
+            accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+        ).select_related("invited_by")
+    )
+    return OrganisationPeople(people=people, pending_invitations=pending, viewer_role=viewer_role)

@@ -25,4 +25,32 @@ urlpatterns = [
         name="organisation-delete",
     ),
     path("cluster/applications/<slug:slug>/decide/", views.decide, name="decide"),
+    path("cluster/organisations/<slug:slug>/edit/", views.organisation_edit, name="edit"),
+    path(
+        "cluster/organisations/<slug:slug>/people/",
+        views.organisation_people_view,
+        name="people",
+    ),
+    path(
+        "cluster/organisations/<slug:slug>/people/<int:pk>/role/",
+        views.person_role,
+        name="person-role",
+    ),
+    path(
+        "cluster/organisations/<slug:slug>/people/<int:pk>/remove/",
+        views.person_remove_view,
+        name="person-remove",
+    ),
+    path(
+        "cluster/organisations/<slug:slug>/invitations/<int:pk>/withdraw/",
+        views.invitation_revoke_view,
+        name="invitation-revoke",
+    ),
+    path("cluster/invitations/<str:secret>/", views.invitation, name="invitation"),
+    path("cluster/organisations/<slug:slug>/portfolio/", views.portfolio, name="portfolio"),
+    path(
+        "cluster/organisations/<slug:slug>/portfolio/<int:pk>/delete/",
+        views.portfolio_item_delete_view,
+        name="portfolio-delete",
+    ),
 ]

@@ -12,13 +12,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fabreck.cluster.forms import ApplicationForm, DecisionForm, directory_filters_from
+from fabreck.cluster.forms import (
+    ApplicationForm,
+    DecisionForm,
+    InvitationForm,
+    PortfolioItemForm,
+    RoleForm,
+    directory_filters_from,
+)
 from fabreck.cluster.matchmaking import (
     complements_of,
     matches_for_need,
     organisations_for_matchmaking,
 )
-from fabreck.cluster.models import Organisation
+from fabreck.cluster.models import (
+    Organisation,
+    OrganisationInvitation,
+    OrganisationPerson,
+    PortfolioItem,
+)
 from fabreck.cluster.selectors import (
     EXPORT_COLUMNS,
     cluster_summary,
@@ -26,15 +38,27 @@ from fabreck.cluster.selectors import (
     directory_search,
     membership_queue,
     organisation_export_data,
+    organisation_form_initial,
+    organisation_is_managed_by,
     organisation_managed_by,
+    organisation_people,
     organisation_profile,
     organisations_of,
 )
 from fabreck.cluster.services import (
     OrganisationData,
+    invitation_accept,
+    invitation_find,
+    invitation_revoke,
     membership_decide,
     organisation_apply,
     organisation_delete,
+    organisation_update,
+    person_invite,
+    person_remove,
+    person_role_change,
+    portfolio_item_add,
+    portfolio_item_delete,
 )
 from fabreck.core.exports import csv_response, xlsx_response
 from fabreck.core.http import safe_next_url
@@ -50,7 +74,10 @@ def directory(request: HttpRequest) -> HttpResponse:
 @require_GET
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = organisation_profile(slug=slug, viewer=request.user)
-    return render(request, "cluster/profile.html", {"organisation": organisation})
+    can_manage = organisation_is_managed_by(organisation=organisation, user=request.user)
+    return render(
+        request, "cluster/profile.html", {"organisation": organisation, "can_manage": can_manage}
+    )
 
 
 @permission_required("accounts.manage_cluster", raise_exception=True)
@@ -191,3 +218,178 @@ def decide(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(
         safe_next_url(request, request.POST.get("next"), reverse("cluster:applications"))
     )
+
+
+# --- Editing a profile, its people and its portfolio --------------------------------
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_managed_by(user=request.user, slug=slug)
+    form = ApplicationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=organisation_form_initial(organisation=organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = organisation_update(
+                organisation=organisation,
+                by=request.user,
+                data=OrganisationData(**form.cleaned_data),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("The profile has been saved."))
+            return redirect("cluster:profile", organisation.slug)
+    return render(request, "cluster/edit.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_people_view(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    people = organisation_people(organisation=organisation, viewer=request.user)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _secret = person_invite(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("An invitation has been sent to %(email)s.") % {"email": invitation.email},
+            )
+            return redirect("cluster:people", organisation.slug)
+    return render(
+        request,
+        "cluster/people.html",
+        {
+            "organisation": organisation,
+            "people": people,
+            "form": form,
+            "roles": OrganisationPerson.Role.choices,
+            "can_manage": people.viewer_role in ("owner", "admin"),
+        },
+    )
+
+
+def _person_action(request: HttpRequest, slug: str, pk: int, action) -> HttpResponse:
+    person = get_object_or_404(
+        OrganisationPerson.objects.select_related("organisation", "user"),
+        pk=pk,
+        organisation__slug=slug,
+    )
+    try:
+        action(person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    if not OrganisationPerson.objects.filter(
+        organisation=person.organisation, user=request.user
+    ).exists():
+        return redirect("cluster:my-organisations")  # they left
+    return redirect("cluster:people", slug)
+
+
+@login_required
+@require_POST
+def person_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    form = RoleForm(request.POST)
+    role = form.cleaned_data["role"] if form.is_valid() else ""
+
+    def change(person: OrganisationPerson) -> None:
+        person_role_change(person=person, by=request.user, role=role)
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": person.user.display_name, "role": person.get_role_display()},
+        )
+
+    return _person_action(request, slug, pk, change)
+
+
+@login_required
+@require_POST
+def person_remove_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    def remove(person: OrganisationPerson) -> None:
+        person_remove(person=person, by=request.user)
+        messages.success(
+            request,
+            _("%(name)s no longer belongs to %(organisation)s.")
+            % {"name": person.user.display_name, "organisation": person.organisation.name},
+        )
+
+    return _person_action(request, slug, pk, remove)
+
+
+@login_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(OrganisationInvitation, pk=pk, organisation__slug=slug)
+    invitation_revoke(invitation=invitation, by=request.user)
+    messages.success(
+        request, _("The invitation of %(email)s is withdrawn.") % {"email": invitation.email}
+    )
+    return redirect("cluster:people", slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    try:
+        found = invitation_find(secret=secret)
+        if request.method == "POST":
+            person = invitation_accept(secret=secret, user=request.user)
+            messages.success(
+                request,
+                _("Welcome to %(organisation)s.") % {"organisation": person.organisation.name},
+            )
+            return redirect("cluster:my-organisations")
+    except ValidationError as error:
+        return render(
+            request, "cluster/invitation.html", {"error": " ".join(error.messages)}, status=400
+        )
+    return render(request, "cluster/invitation.html", {"invitation": found})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portfolio(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_managed_by(user=request.user, slug=slug)
+    form = PortfolioItemForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            portfolio_item_add(organisation=organisation, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("The item has been added to the portfolio."))
+            return redirect("cluster:portfolio", organisation.slug)
+    return render(
+        request,
+        "cluster/portfolio.html",
+        {"organisation": organisation, "form": form, "items": organisation.portfolio_items.all()},
+    )
+
+
+@login_required
+@require_POST
+def portfolio_item_delete_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    organisation = organisation_managed_by(user=request.user, slug=slug)
+    item = get_object_or_404(PortfolioItem, pk=pk, organisation=organisation)
+    portfolio_item_delete(item=item, by=request.user)
+    messages.success(request, _("“%(title)s” has been removed.") % {"title": item.title})
+    return redirect("cluster:portfolio", organisation.slug)

@@ -263,11 +263,11 @@ def test_a_logo_over_2_mb_is_refused(client, settings, tmp_path, monkeypatch):
     from fabreck.cluster import forms
 
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(forms, "LOGO_MAX_BYTES", 100)  # a real 2 MB image is slow to build
+    monkeypatch.setattr(forms, "IMAGE_MAX_BYTES", 100)  # a real 2 MB image is slow to build
     client.force_login(UserFactory())
 
     upload = SimpleUploadedFile("logo.png", _png((64, 64)))
     response = client.post(reverse("cluster:apply"), {**application(), "logo": upload})
 
-    assert "The logo is too large: at most 2 MB." in response.content.decode()
+    assert "The image is too large: at most 2 MB." in response.content.decode()
     assert not Organisation.objects.exists()
