@@ -90,3 +90,26 @@ class OrganisationDetailSerializer(OrganisationListSerializer):
             }
             for link in organisation.organisationnace_set.all()
         ]
+
+
+class OrganisationPatchSerializer(serializers.Serializer):
+    """What PATCH accepts (documentation only: the application form validates it)."""
+
+    name = serializers.CharField(required=False)
+    slug = serializers.SlugField(required=False)
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices, required=False)
+    size_band = serializers.ChoiceField(choices=Organisation.Size.choices, required=False)
+    commune = serializers.SlugField(required=False)
+    sectors = serializers.ListField(child=serializers.SlugField(), required=False)
+    competences = serializers.ListField(child=serializers.SlugField(), required=False)
+    primary_nace = serializers.CharField(required=False)
+    secondary_nace = serializers.ListField(child=serializers.CharField(), required=False)
+    description_en = serializers.CharField(required=False, allow_blank=True)
+    description_fr = serializers.CharField(required=False, allow_blank=True)
+    description_de = serializers.CharField(required=False, allow_blank=True)
+    keywords = serializers.CharField(required=False, allow_blank=True)
+    website = serializers.URLField(required=False, allow_blank=True)
+    directory_consent = serializers.BooleanField(required=False)
+    show_email = serializers.BooleanField(required=False)
+    show_phone = serializers.BooleanField(required=False)
+    show_address = serializers.BooleanField(required=False)
