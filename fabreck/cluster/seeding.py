@@ -18,6 +18,7 @@ from fabreck.cluster.models import (
     Organisation,
     OrganisationNace,
     OrganisationPerson,
+    PortfolioItem,
     Sector,
     competence_search_token,
 )
@@ -349,3 +350,36 @@ def _seed_people(*, rng: random.Random, organisation_ids: list[int], count: int)
         rows.append(OrganisationPerson(organisation_id=pair[0], user_id=pair[1], role=role))
     OrganisationPerson.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+PORTFOLIO_TITLES = (
+    "Festival identity", "Museum installation", "Exhibition stand", "Corporate film",
+    "Capsule collection", "Shop interior", "Mobile game", "Brand campaign", "Signage system",
+    "Concert visuals", "Furniture series", "Documentary", "Web platform", "Packaging range",
+)  # fmt: skip
+
+
+@seeder_register(name="cluster-portfolio", order=21)
+def seed_cluster_portfolio(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
+    """Work shown by about a third of the members: titles, years and links (no images)."""
+    members = Organisation.objects.filter(status=Organisation.Status.MEMBER).values_list(
+        "pk", "slug", "founded_year"
+    )
+    this_year = timezone.localdate().year
+    items = []
+    for pk, slug, founded in members.order_by("pk").iterator():
+        if rng.random() >= 0.35:
+            continue
+        for position in range(rng.randint(1, 3)):
+            title = rng.choice(PORTFOLIO_TITLES)
+            items.append(
+                PortfolioItem(
+                    organisation_id=pk,
+                    title=title,
+                    year=rng.randint(max(founded or 2000, 2000), this_year),
+                    link=f"https://www.{slug}.lu/work/{slugify(title)}",
+                    position=position,
+                )
+            )
+    PortfolioItem.objects.bulk_create(items, batch_size=5000)
+    return {"portfolio items": len(items)}
