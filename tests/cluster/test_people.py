@@ -144,7 +144,7 @@ def test_an_invited_colleague_joins_with_the_role_through_the_link(client):
     # The link is spent.
     again = client.post("/" + path)
     assert again.status_code == 400
-    assert "already been accepted" in again.content.decode()
+    assert "Cette invitation a déjà été acceptée." in again.content.decode()  # in her language
 
 
 def test_an_invitation_is_only_for_the_address_it_was_sent_to(client):
