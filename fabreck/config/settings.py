@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fabreck.core",
     "fabreck.accounts",
     "fabreck.cluster",
+    "fabreck.fablab",
     "allauth",
     "allauth.account",
     "rest_framework",

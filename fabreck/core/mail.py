@@ -23,6 +23,12 @@ def email_send_on_commit(message: EmailMessage) -> None:
             [content, mimetype] for content, mimetype in getattr(message, "alternatives", [])
         ],
         "content_subtype": message.content_subtype,
+        # Text attachments only (calendar invitations): the payload travels as JSON.
+        "attachments": [
+            [name, content, mimetype]
+            for name, content, mimetype in message.attachments
+            if isinstance(content, str)
+        ],
     }
     transaction.on_commit(lambda: email_send.delay(payload))
 
@@ -41,4 +47,6 @@ def email_from_payload(payload: dict) -> EmailMultiAlternatives:
     for content, mimetype in payload["alternatives"]:
         message.attach_alternative(content, mimetype)
     message.content_subtype = payload["content_subtype"]
+    for name, content, mimetype in payload.get("attachments", []):
+        message.attach(name, content, mimetype)
     return message

@@ -1,0 +1,373 @@
+"""Reads of the FabLab: the booking rules, prices, who runs a site, what a booking holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from fabreck.accounts.models import User
+from fabreck.fablab.models import (
+    Authorisation,
+    Booking,
+    Closure,
+    Course,
+    MakerProfile,
+    Occupancy,
+    OpeningHours,
+    PriceGroup,
+    Rate,
+    Resource,
+    Site,
+)
+
+MAX_STAFF_BLOCK = timedelta(days=92)  # a sanity bound even for staff
+
+
+def user_runs_site(*, user: User, site: Site) -> bool:
+    """Staff of this site, or administrators (who hold every permission)."""
+    if not user.is_authenticated or not user.has_perm("accounts.run_site"):
+        return False
+    return user.has_perm("fablab.change_site") or site.staff.filter(pk=user.pk).exists()
+
+
+def occupied_resource_ids(*, resource: Resource) -> list[int]:
+    """What booking `resource` holds: itself and, for a space, everything standing in it
+    (spaces within spaces too)."""
+    ids, frontier = [resource.pk], [resource.pk]
+    if resource.kind != Resource.Kind.SPACE:
+        return ids
+    while frontier:
+        frontier = list(Resource.objects.filter(space_id__in=frontier).values_list("pk", flat=True))
+        frontier = [pk for pk in frontier if pk not in ids]
+        ids += frontier
+    return ids
+
+
+def overlapping_occupancies(
+    *,
+    resource_ids: list[int],
+    starts_at: datetime,
+    ends_at: datetime,
+    ignore_booking: Booking | None = None,
+) -> QuerySet[Occupancy]:
+    """Occupancies that share time with [starts_at, ends_at) on these resources. Touching
+    ends (one ends at 14:00, the next starts at 14:00) do not overlap."""
+    rows = Occupancy.objects.filter(
+        resource_id__in=resource_ids, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if ignore_booking is not None:
+        rows = rows.exclude(booking=ignore_booking)
+    return rows
+
+
+# --- Rules -----------------------------------------------------------------------------
+
+
+def _local(moment: datetime) -> datetime:
+    return timezone.localtime(moment)
+
+
+def _hhmm(value) -> str:
+    return value.strftime("%H:%M")  # Luxembourg reads 24-hour clocks, in any language
+
+
+def _opening_violation(site: Site, starts_at: datetime, ends_at: datetime) -> str | None:
+    """A booking fits within one opening interval of its day (local time)."""
+    start, end = _local(starts_at), _local(ends_at)
+    weekday_name = formats.date_format(start, "l")
+    hours = list(OpeningHours.objects.filter(site=site, weekday=start.weekday()))
+    if not hours:
+        return _("%(site)s is closed on %(weekday)s.") % {
+            "site": site.name,
+            "weekday": weekday_name,
+        }
+    same_day = end.date() == start.date()
+    if same_day and any(h.opens <= start.time() and end.time() <= h.closes for h in hours):
+        return None
+    return _(
+        "%(site)s is open on %(weekday)s %(hours)s: the booking must fit within the opening hours."
+    ) % {
+        "site": site.name,
+        "weekday": weekday_name,
+        "hours": ", ".join(f"{_hhmm(h.opens)}\u2013{_hhmm(h.closes)}" for h in hours),
+    }
+
+
+def _closure_violation(site: Site, starts_at: datetime, ends_at: datetime) -> str | None:
+    first, last = _local(starts_at).date(), _local(ends_at - timedelta(microseconds=1)).date()
+    closure = (
+        Closure.objects.filter(site=site, starts_on__lte=last, ends_on__gte=first)
+        .order_by("starts_on")
+        .first()
+    )
+    if closure is None:
+        return None
+    day = max(first, closure.starts_on)
+    reason = f" ({closure.reason})" if closure.reason else ""
+    return _("%(site)s is closed on %(date)s%(reason)s.") % {
+        "site": site.name,
+        "date": formats.date_format(day, "DATE_FORMAT"),
+        "reason": reason,
+    }
+
+
+def missing_courses(*, maker: User, resource: Resource, until: datetime) -> list[Course]:
+    """The trainings `resource` requires for which `maker` holds no authorisation valid
+    until `until`."""
+    required = list(resource.required_courses.all())
+    if not required:
+        return []
+    held = set(
+        Authorisation.objects.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gte=until),
+            user=maker,
+            course__in=required,
+            revoked_at__isnull=True,
+            issued_at__lte=timezone.now(),
+        ).values_list("course_id", flat=True)
+    )
+    return [course for course in required if course.pk not in held]
+
+
+def week_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00, local time, of the week of `moment`."""
+    local = _local(moment)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return monday, monday + timedelta(days=7)
+
+
+def booked_hours_in_week(
+    *, maker: User, site: Site, moment: datetime, ignore_booking: Booking | None = None
+) -> Decimal:
+    week_start, week_end = week_bounds(moment)
+    bookings = Booking.objects.filter(
+        user=maker,
+        kind=Booking.Kind.BOOKING,
+        status=Booking.Status.CONFIRMED,
+        resource__site=site,
+        starts_at__lt=week_end,
+        ends_at__gt=week_start,
+    )
+    if ignore_booking is not None:
+        bookings = bookings.exclude(pk=ignore_booking.pk)
+    seconds = sum(
+        (min(b.ends_at, week_end) - max(b.starts_at, week_start)).total_seconds()
+        for b in bookings.only("starts_at", "ends_at")
+    )
+    return Decimal(seconds) / Decimal(3600)
+
+
+def _step_ok(moment: datetime, step: int) -> bool:
+    local = _local(moment)
+    return local.second == 0 and local.microsecond == 0 and local.minute % step == 0
+
+
+def rule_violations(
+    *,
+    resource: Resource,
+    starts_at: datetime,
+    ends_at: datetime,
+    maker: User | None,
+    organisation=None,
+    ignore_booking: Booking | None = None,
+    only_structural: bool = False,
+    only_quota: bool = False,
+) -> list[ValidationError]:
+    """Every booking rule `maker` would break, each as a message naming the rule and a
+    code for clients. Structural rules hold for staff too."""
+    site = resource.site
+    if ends_at <= starts_at:
+        return [ValidationError(_("The end must come after the start."), code="end_before_start")]
+    if only_structural:
+        if ends_at - starts_at > MAX_STAFF_BLOCK:
+            return [ValidationError(_("A block lasts at most 92 days."), code="too_long")]
+        return []
+    found: list[ValidationError] = []
+
+    def refuse(message: str, code: str) -> None:
+        found.append(ValidationError(message, code=code))
+
+    if only_quota:
+        _quota_check(refuse, maker=maker, site=site, starts_at=starts_at, ends_at=ends_at,
+                     ignore_booking=ignore_booking)  # fmt: skip
+        return found
+    now = timezone.now()
+    minutes = (ends_at - starts_at).total_seconds() / 60
+    if maker is not None and not maker.has_perm("accounts.book_machines"):
+        refuse(_("Your account cannot book machines yet."), "not_a_maker")
+    if starts_at < now:
+        refuse(_("This time is in the past."), "in_the_past")
+    elif starts_at < now + timedelta(minutes=site.min_notice_minutes):
+        refuse(
+            _("Bookings close %(minutes)d minutes before they start.")
+            % {"minutes": site.min_notice_minutes},
+            "too_late",
+        )
+    if starts_at > now + timedelta(days=site.max_days_ahead):
+        refuse(
+            _("Bookings open %(days)d days ahead at most.") % {"days": site.max_days_ahead},
+            "too_far_ahead",
+        )
+    if not (_step_ok(starts_at, site.slot_minutes) and _step_ok(ends_at, site.slot_minutes)):
+        refuse(
+            _("Bookings start and end on a %(step)d-minute step, such as 14:00 or 14:%(step)02d.")
+            % {"step": site.slot_minutes},
+            "off_step",
+        )
+    if minutes < site.min_booking_minutes:
+        refuse(
+            _("A booking lasts at least %(minutes)d minutes.")
+            % {"minutes": site.min_booking_minutes},
+            "too_short",
+        )
+    if minutes > site.max_booking_minutes:
+        refuse(
+            _("A booking lasts at most %(minutes)d minutes.")
+            % {"minutes": site.max_booking_minutes},
+            "too_long",
+        )
+    if not resource.is_bookable:
+        refuse(
+            _("%(resource)s is booked by the staff only.") % {"resource": resource.name},
+            "staff_only",
+        )
+    if resource.status != Resource.Status.AVAILABLE:
+        refuse(
+            _("%(resource)s is %(status)s.")
+            % {"resource": resource.name, "status": resource.get_status_display().lower()},
+            "unavailable",
+        )
+    closed = _closure_violation(site, starts_at, ends_at)
+    if closed:
+        refuse(closed, "site_closed")
+    else:
+        outside = _opening_violation(site, starts_at, ends_at)
+        if outside:
+            refuse(outside, "outside_opening_hours")
+    if maker is not None:
+        for course in missing_courses(maker=maker, resource=resource, until=ends_at):
+            refuse(
+                _(
+                    "A valid authorisation from the training “%(course)s” is needed to "
+                    "book %(resource)s."
+                )
+                % {"course": course.name, "resource": resource.name},
+                "training_required",
+            )
+        if organisation is not None and not organisation.memberships.filter(user=maker).exists():
+            refuse(_("You can only book for an organisation you belong to."), "not_in_organisation")
+        _quota_check(refuse, maker=maker, site=site, starts_at=starts_at, ends_at=ends_at,
+                     ignore_booking=ignore_booking)  # fmt: skip
+    return found
+
+
+def _quota_check(refuse, *, maker, site, starts_at, ends_at, ignore_booking) -> None:
+    if maker is None:
+        return
+    # A booking across midnight on Sunday counts in the week it starts.
+    hours = booked_hours_in_week(
+        maker=maker, site=site, moment=starts_at, ignore_booking=ignore_booking
+    ) + Decimal((ends_at - starts_at).total_seconds()) / Decimal(3600)
+    if hours > site.weekly_quota_hours:
+        refuse(
+            _(
+                "This booking would bring you to %(hours)s hours this week at %(site)s; "
+                "the weekly quota is %(quota)d hours."
+            )
+            % {
+                "hours": formats.number_format(hours.normalize(), use_l10n=True),
+                "site": site.name,
+                "quota": site.weekly_quota_hours,
+            },
+            "weekly_quota",
+        )
+
+
+# --- Prices -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    price_group: PriceGroup
+    hourly_rate: Decimal
+    hours: Decimal
+    price: Decimal
+
+
+def price_round(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def price_group_for(*, maker: User | None, organisation=None) -> PriceGroup:
+    """Bookings for an organisation pay its group; personal ones the maker's (public unless
+    staff recorded another, e.g. student)."""
+    if organisation is not None:
+        if organisation.kind == "nonprofit":
+            slug = "nonprofit"
+        elif organisation.kind == "large_group" or organisation.size_band == "250+":
+            slug = "large-company"
+        elif organisation.status == "member":
+            slug = "cluster-member"
+        else:
+            slug = "sme"
+        return PriceGroup.objects.get(slug=slug)
+    profile = (
+        MakerProfile.objects.select_related("price_group").filter(user=maker).first()
+        if maker is not None
+        else None
+    )
+    return profile.price_group if profile else PriceGroup.objects.get(slug="public")
+
+
+def hourly_rate_for(*, resource: Resource, price_group: PriceGroup) -> Decimal:
+    """The group's rate for this resource, else for its category, else the public one;
+    free when none is set."""
+    rates = {
+        (rate.price_group_id, rate.resource_id is not None): rate.hourly_rate
+        for rate in Rate.objects.filter(
+            Q(resource=resource) | Q(category_id=resource.category_id, category__isnull=False),
+            price_group__slug__in=[price_group.slug, "public"],
+        ).select_related("price_group")
+    }
+    public = PriceGroup.objects.filter(slug="public").values_list("pk", flat=True).first()
+    for key in (
+        (price_group.pk, True),
+        (price_group.pk, False),
+        (public, True),
+        (public, False),
+    ):
+        if key in rates:
+            return rates[key]
+    return Decimal("0.00")
+
+
+def booking_quote(
+    *, resource: Resource, maker: User | None, organisation, starts_at: datetime, ends_at: datetime
+) -> Quote:
+    group = price_group_for(maker=maker, organisation=organisation)
+    rate = hourly_rate_for(resource=resource, price_group=group)
+    hours = Decimal((ends_at - starts_at).total_seconds()) / Decimal(3600)
+    return Quote(price_group=group, hourly_rate=rate, hours=hours, price=price_round(rate * hours))
+
+
+def booking_visible_to(*, pk: int, user: User) -> Booking:
+    """A booking for its maker, whoever booked it, and the staff of its site."""
+    booking = (
+        Booking.objects.select_related("resource__site", "price_group", "user", "organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if booking is None or not (
+        booking.user_id == user.pk or user_runs_site(user=user, site=booking.resource.site)
+    ):
+        raise Http404
+    return booking
