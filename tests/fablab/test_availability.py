@@ -1,0 +1,96 @@
+"""Free time of machines and spaces: opening hours, minus closures, minus bookings."""
+
+from datetime import timedelta
+
+import pytest
+
+from fabreck.fablab.models import Closure
+from fabreck.fablab.selectors import availability
+from fabreck.fablab.services import booking_create
+from tests.fablab.helpers import machine_make, next_weekday_at, site_make, space_make
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _day(start):
+    return start.replace(hour=0), start.replace(hour=0) + timedelta(days=1)
+
+
+def test_free_time_is_opening_hours_minus_bookings():
+    site = site_make()
+    laser = machine_make(site)
+    maker = UserFactory(roles=["maker"])
+    ten = next_weekday_at(10)
+    booking_create(by=maker, resource=laser, starts_at=ten, ends_at=ten + timedelta(hours=2))
+    day_start, day_end = _day(ten)
+
+    [laser_free] = availability(resources=[laser], starts_at=day_start, ends_at=day_end)
+
+    nine, six = ten.replace(hour=9), ten.replace(hour=18)
+    assert laser_free.free == [(nine, ten), (ten + timedelta(hours=2), six)]
+
+
+def test_a_space_is_busy_when_a_machine_inside_is_booked_and_the_reverse():
+    site = site_make()
+    room = space_make(site)
+    printer = machine_make(site, name="Prusa", category="3d-printer", space=room)
+    other = machine_make(site, name="Trotec")
+    maker = UserFactory(roles=["maker"])
+    ten = next_weekday_at(10)
+    booking_create(by=maker, resource=printer, starts_at=ten, ends_at=ten + timedelta(hours=1))
+    two = ten.replace(hour=14)
+    booking_create(by=maker, resource=room, starts_at=two, ends_at=two + timedelta(hours=1))
+
+    free = {
+        a.resource.pk: a.free
+        for a in availability(
+            resources=[room, printer, other], starts_at=ten, ends_at=ten.replace(hour=18)
+        )
+    }
+
+    assert free[room.pk] == [
+        (ten + timedelta(hours=1), two),
+        (two + timedelta(hours=1), ten.replace(hour=18)),
+    ]
+    assert free[printer.pk] == [
+        (ten + timedelta(hours=1), two),
+        (two + timedelta(hours=1), ten.replace(hour=18)),
+    ]
+    assert free[other.pk] == [(ten, ten.replace(hour=18))]
+
+
+def test_closures_sundays_and_unavailable_machines_have_no_free_time():
+    site = site_make()
+    laser = machine_make(site)
+    broken = machine_make(site, name="Broken CNC", category="cnc-mill", status="out_of_order")
+    tuesday = next_weekday_at(9)
+    Closure.objects.create(site=site, starts_on=tuesday.date(), ends_on=tuesday.date())
+    week_end = tuesday + timedelta(days=6)  # through Monday: Sunday has no hours
+
+    laser_free, broken_free = availability(
+        resources=[laser, broken], starts_at=tuesday, ends_at=week_end
+    )
+
+    assert broken_free.free == []
+    days = {start.date() for start, _end in laser_free.free}
+    assert tuesday.date() not in days
+    assert all(start.weekday() != 6 for start, _end in laser_free.free)
+    assert len(days) == 4  # Wednesday to Saturday
+
+
+def test_availability_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
+    site = site_make()
+    machines = [machine_make(site, name=f"Printer {n}", category="3d-printer") for n in range(8)]
+    maker = UserFactory(roles=["maker"])
+    ten = next_weekday_at(10)
+    for n, machine in enumerate(machines):
+        booking_create(
+            by=maker if n < 3 else UserFactory(roles=["maker"]),
+            resource=machine,
+            starts_at=ten,
+            ends_at=ten + timedelta(minutes=30 + 15 * (n % 3)),
+        )
+
+    with django_assert_max_num_queries(4):
+        availability(resources=machines, starts_at=ten, ends_at=ten + timedelta(days=7))
