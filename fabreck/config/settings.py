@@ -233,6 +233,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/fabreck/favicon.svg",
+    # Choice sets that share a field name ("kind", "status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "fabreck.cluster.models.OrganisationKind",
+        "SiteKindEnum": "fabreck.fablab.models.Site.Kind",
+        "ResourceKindEnum": "fabreck.fablab.models.Resource.Kind",
+        "BookingKindEnum": "fabreck.fablab.models.Booking.Kind",
+        "ResourceStatusEnum": "fabreck.fablab.models.ResourceStatus",
+        "BookingStatusEnum": "fabreck.fablab.models.BookingStatus",
+    },
 }
 
 # --- caches ---------------------------------------------------------------------------

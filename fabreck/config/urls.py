@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("fabreck.accounts.api_urls")),
     path("api/v1/", include("fabreck.cluster.api_urls")),
+    path("api/v1/fablab/", include("fabreck.fablab.api_urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -16,6 +17,30 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class Refused(exceptions.APIException):
+    """A service said no: every rule it named comes back as a problem with its code."""
+
+    status_code = 400
+    default_code = "refused"
+
+    def __init__(self, error: DjangoValidationError, *, code: str = "refused", status: int = 400):
+        self.status_code = status
+        self.problems = [
+            {"code": item.code or "invalid", "message": message}
+            for item in error.error_list
+            for message in item.messages
+        ]
+        super().__init__(detail=self.problems[0]["message"], code=code)
+
+
+def service_error(error: DjangoValidationError) -> exceptions.APIException:
+    """A Django ValidationError from a service, as the API's error: field errors stay
+    field errors, rules become problems."""
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return Refused(error)
 
 
 def _first_message(detail: Any) -> str:
@@ -31,7 +56,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # The service's own words ("Only the staff of … may do this.") when it gave some.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -48,5 +74,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         error["message"] = _first_message(detail)
         if isinstance(detail, exceptions.ErrorDetail):
             error["code"] = detail.code
+    if isinstance(exc, Refused):
+        error["problems"] = exc.problems
     response.data = {"error": error}
     return response
