@@ -494,7 +494,10 @@ def collaboration_message_send(
         Q(sender_organisation=counterpart) | Q(recipient_organisation=counterpart)
     )
     if not thread.exists():
-        if not request.is_open:
+        still_open = CollaborationRequest.objects.filter(
+            pk=request.pk, status=CollaborationRequest.Status.OPEN
+        ).exists()
+        if not still_open:
             raise ValidationError(_("This request is closed: it takes no new conversations."))
         if sender_organisation.pk == request.organisation_id:
             matching = matches_for_competences(
