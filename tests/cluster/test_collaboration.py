@@ -794,3 +794,34 @@ def test_the_api_relays_messages_with_the_same_rules_and_limit(client, world):
     assert client.get(url).json() == []
     client.force_login(world["sound_admin"])
     assert len(client.get(url).json()) == 6
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_seed_posts_coherent_requests_and_conversations_deterministically():
+    from django.core.management import call_command
+
+    def snapshot() -> list[tuple]:
+        return list(
+            CollaborationRequest.objects.order_by("title", "organisation__slug").values_list(
+                "organisation__slug", "kind", "title", "status"
+            )
+        )
+
+    call_command("seed", "--scale", "demo", "--seed", "7", "--fresh")
+    first = snapshot()
+    assert len(first) == 12
+    for request in CollaborationRequest.objects.prefetch_related("competences"):
+        assert request.organisation.status == "member"
+        assert request.organisation.memberships.filter(user=request.author).exists()
+        assert request.competences.exists() and request.description
+    messages = CollaborationMessage.objects.select_related("request")
+    assert messages.exists()
+    for message in messages:
+        sides = {message.sender_organisation_id, message.recipient_organisation_id}
+        assert len(sides) == 2 and message.request.organisation_id in sides
+        assert message.created_at < timezone.now() - timedelta(hours=1)  # no limit reached
+    call_command("seed", "--scale", "demo", "--seed", "7", "--fresh")
+    assert snapshot() == first
