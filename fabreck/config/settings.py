@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/fabreck/favicon.svg",
+    # Two choice sets share the field name "kind" (organisations, collaboration requests).
+    "ENUM_NAME_OVERRIDES": {"CollaborationKindEnum": "fabreck.cluster.models.CollaborationKind"},
 }
 
 # --- caches ---------------------------------------------------------------------------
