@@ -267,7 +267,7 @@ def _collaboration_data_check(
     """The cleaned title, description and competences; a ValidationError naming every
     field that is wrong otherwise."""
     errors: dict[str, list[str]] = {}
-    title = (data.title or "").strip()
+    title = " ".join((data.title or "").split())  # one line: it becomes an e-mail subject
     description = (data.description or "").strip()
     competences = list(dict.fromkeys(data.competences))
     if data.kind not in CollaborationRequest.Kind.values:
@@ -582,7 +582,6 @@ def _collaboration_relay(*, message: CollaborationMessage, counterpart: Organisa
                 "sender_organisation": message.sender_organisation.name,
                 "recipient_organisation": recipient.name,
                 "request_title": request.title,
-                "kind": request.get_kind_display(),
                 "body": message.body,
                 "conversation_url": url,
             }

@@ -186,6 +186,10 @@ def test_only_the_requests_people_change_close_and_reopen_it(world):
     request = collaboration_request_update(request=request, user=author, data=data)
     assert (request.kind, request.title) == ("offer", "Animation on offer")
     assert [c.slug for c in request.competences.all()] == ["animation-3d"]
+    # A title is one line (it becomes the subject of the relayed e-mails).
+    data = CollaborationRequestData(kind="offer", title="Two\nlines\r\n", description="x")
+    request = collaboration_request_update(request=request, user=author, data=data)
+    assert request.title == "Two lines"
 
     request = collaboration_request_close(request=request, user=author)
     assert request.status == "closed" and request.closed_at is not None
@@ -750,6 +754,7 @@ def test_the_api_detail_lists_matches_and_only_the_requests_people_patch_and_clo
     patched = client.patch(url, {"title": "Sound, soon"}, content_type="application/json")
     assert patched.status_code == 200 and patched.json()["title"] == "Sound, soon"
     assert patched.json()["competences"] == ["sound-design"]  # unchanged
+    assert patched.json()["description"] == "A 3D film for the Casino; we need its sound."
     assert client.post(url + "close/").json()["status"] == "closed"
     again = client.post(url + "close/")
     assert again.status_code == 400
