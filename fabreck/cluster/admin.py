@@ -133,3 +133,36 @@ class OrganisationNaceAdmin(admin.ModelAdmin):
     list_filter = ["is_primary"]
     search_fields = ["organisation__name", "nace_class__code"]
     raw_id_fields = ["organisation", "nace_class"]
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+from fabreck.cluster.models import CollaborationMessage, CollaborationRequest  # noqa: E402
+
+
+@admin.register(CollaborationRequest)
+class CollaborationRequestAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "kind", "status", "deadline", "created_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "description", "organisation__name"]
+    list_select_related = ["organisation"]
+    raw_id_fields = ["organisation", "author"]
+    filter_horizontal = ["competences"]
+    readonly_fields = ["closed_at"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(CollaborationMessage)
+class CollaborationMessageAdmin(admin.ModelAdmin):
+    """Read-only: messages were relayed by e-mail; editing them would rewrite history."""
+
+    list_display = ["created_at", "sender_organisation", "recipient_organisation", "request"]
+    search_fields = ["body", "sender_organisation__name", "recipient_organisation__name"]
+    list_select_related = ["sender_organisation", "recipient_organisation", "request"]
+    raw_id_fields = ["request", "sender", "sender_organisation", "recipient_organisation", "parent"]
+    date_hierarchy = "created_at"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -166,3 +166,235 @@ class NaceClassListView(ReferenceListView):
 class CompetenceListView(ReferenceListView):
     queryset = Competence.objects.filter(is_active=True).select_related("sector")
     serializer_class = CompetenceSerializer
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from django.core.exceptions import NON_FIELD_ERRORS  # noqa: E402
+from rest_framework import exceptions, status  # noqa: E402
+from rest_framework.permissions import IsAuthenticated  # noqa: E402
+
+from fabreck.cluster.forms import collaboration_filters_from  # noqa: E402
+from fabreck.cluster.matchmaking import matches_for_competences  # noqa: E402
+from fabreck.cluster.selectors import (  # noqa: E402
+    collaboration_messages_visible,
+    collaboration_poster_organisations,
+    collaboration_request_detail,
+    collaboration_requests_open,
+    organisation_ids_of,
+)
+from fabreck.cluster.serializers import (  # noqa: E402
+    CollaborationMatchSerializer,
+    CollaborationMessageInputSerializer,
+    CollaborationMessageSerializer,
+    CollaborationRequestInputSerializer,
+    CollaborationRequestSerializer,
+)
+from fabreck.cluster.services import (  # noqa: E402
+    CollaborationRequestData,
+    collaboration_message_send,
+    collaboration_request_close,
+    collaboration_request_post,
+    collaboration_request_reopen,
+    collaboration_request_update,
+)
+
+COLLABORATION_PARAMETERS = [
+    OpenApiParameter("q", str, description="Words to find (any language; accents ignored)"),
+    OpenApiParameter("kind", str, enum=["seek", "offer"]),
+    OpenApiParameter("competence", str, many=True, description="Competence slugs (any)"),
+    OpenApiParameter("sector", str, many=True, description="Sector slugs of the competences"),
+    OpenApiParameter("own", bool, description="Only your organisations' requests, closed too"),
+    OpenApiParameter("page", int),
+]
+
+
+def _service_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ValidationError as DRF's, so the handler answers a JSON 400."""
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return exceptions.ValidationError(error.messages)
+
+
+class CollaborationRequestPatchSerializer(CollaborationRequestInputSerializer):
+    organisation = None  # a request stays with the organisation that posted it
+
+
+class CollaborationRequestListView(APIView):
+    """Collaboration requests, for logged-in users; members post them."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=COLLABORATION_PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        operation_id="collaboration_requests_list",
+        description="Open requests, with the same filters as the page.",
+    )
+    def get(self, request: Request) -> Response:
+        page = collaboration_requests_open(
+            filters=collaboration_filters_from(request.query_params), viewer=request.user
+        )
+        return Response(
+            {
+                "count": page.paginator.count,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "results": CollaborationRequestSerializer(page.object_list, many=True).data,
+            }
+        )
+
+    @extend_schema(
+        request=CollaborationRequestInputSerializer,
+        responses={201: CollaborationRequestSerializer},
+        operation_id="collaboration_requests_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = CollaborationRequestInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            posted = collaboration_request_post(
+                user=request.user,
+                organisation=data["organisation"],
+                data=CollaborationRequestData(
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    competences=data.get("competences", []),
+                    deadline=data["deadline"],
+                ),
+            )
+        except DjangoValidationError as error:
+            raise _service_error(error) from error
+        return Response(CollaborationRequestSerializer(posted).data, status=status.HTTP_201_CREATED)
+
+
+class CollaborationRequestDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="collaboration_requests_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        """The request and the members that match it, with the reasons."""
+        collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+        matches = matches_for_competences(
+            competence_ids=[c.pk for c in collaboration.competences.all()],
+            exclude=collaboration.organisation,
+        )
+        return Response(
+            {
+                **CollaborationRequestSerializer(collaboration).data,
+                "matches": CollaborationMatchSerializer(matches, many=True).data,
+            }
+        )
+
+    @extend_schema(
+        request=CollaborationRequestPatchSerializer,
+        responses=CollaborationRequestSerializer,
+        operation_id="collaboration_requests_partial_update",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        """The request's organisation changes it (only the fields sent)."""
+        collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+        serializer = CollaborationRequestPatchSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            updated = collaboration_request_update(
+                request=collaboration,
+                user=request.user,
+                data=CollaborationRequestData(
+                    kind=data.get("kind", collaboration.kind),
+                    title=data.get("title", collaboration.title),
+                    description=data.get("description", collaboration.description),
+                    competences=data.get("competences", list(collaboration.competences.all())),
+                    deadline=data.get("deadline", collaboration.deadline),
+                ),
+            )
+        except DjangoValidationError as error:
+            raise _service_error(error) from error
+        return Response(CollaborationRequestSerializer(updated).data)
+
+
+class CollaborationRequestStatusView(APIView):
+    permission_classes = [IsAuthenticated]
+    transition = "close"
+
+    @extend_schema(request=None, responses=CollaborationRequestSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+        change = (
+            collaboration_request_close
+            if self.transition == "close"
+            else collaboration_request_reopen
+        )
+        try:
+            changed = change(request=collaboration, user=request.user)
+        except DjangoValidationError as error:
+            raise _service_error(error) from error
+        return Response(CollaborationRequestSerializer(changed).data)
+
+
+class CollaborationMessageListView(APIView):
+    """Messages about a request: read your conversations, send a relayed message."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=CollaborationMessageSerializer(many=True),
+        operation_id="collaboration_messages_list",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+        messages = collaboration_messages_visible(request=collaboration, viewer=request.user)
+        return Response(CollaborationMessageSerializer(messages[:500], many=True).data)
+
+    @extend_schema(
+        request=CollaborationMessageInputSerializer,
+        responses={201: CollaborationMessageSerializer},
+        operation_id="collaboration_messages_create",
+        description="Relayed by e-mail to the recipient's people, without any e-mail address; "
+        "rate-limited per sender.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+        serializer = CollaborationMessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        sender_organisation = data.get("sender_organisation")
+        if sender_organisation is None:
+            if collaboration.organisation_id in organisation_ids_of(user=request.user):
+                sender_organisation = collaboration.organisation
+            else:
+                candidates = list(collaboration_poster_organisations(user=request.user))
+                if len(candidates) != 1:
+                    raise exceptions.ValidationError(
+                        {"sender_organisation": [_("Say which of your organisations writes.")]}
+                    )
+                sender_organisation = candidates[0]
+        recipient = data.get("recipient_organisation")
+        if recipient is None:
+            if sender_organisation.pk == collaboration.organisation_id:
+                raise exceptions.ValidationError(
+                    {"recipient_organisation": [_("Say which organisation you write to.")]}
+                )
+            recipient = collaboration.organisation
+        try:
+            message = collaboration_message_send(
+                sender=request.user,
+                sender_organisation=sender_organisation,
+                request=collaboration,
+                recipient_organisation=recipient,
+                body=data["body"],
+                parent=data.get("parent"),
+            )
+        except DjangoValidationError as error:
+            raise _service_error(error) from error
+        return Response(
+            CollaborationMessageSerializer(message).data, status=status.HTTP_201_CREATED
+        )

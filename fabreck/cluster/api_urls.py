@@ -14,3 +14,32 @@ urlpatterns = [
     path("nace-classes/", api.NaceClassListView.as_view(), name="api-nace-classes"),
     path("competences/", api.CompetenceListView.as_view(), name="api-competences"),
 ]
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+urlpatterns += [
+    path(
+        "collaboration-requests/",
+        api.CollaborationRequestListView.as_view(),
+        name="api-collaboration-requests",
+    ),
+    path(
+        "collaboration-requests/<int:pk>/",
+        api.CollaborationRequestDetailView.as_view(),
+        name="api-collaboration-request",
+    ),
+    path(
+        "collaboration-requests/<int:pk>/close/",
+        api.CollaborationRequestStatusView.as_view(transition="close"),
+        name="api-collaboration-request-close",
+    ),
+    path(
+        "collaboration-requests/<int:pk>/reopen/",
+        api.CollaborationRequestStatusView.as_view(transition="reopen"),
+        name="api-collaboration-request-reopen",
+    ),
+    path(
+        "collaboration-requests/<int:pk>/messages/",
+        api.CollaborationMessageListView.as_view(),
+        name="api-collaboration-messages",
+    ),
+]

@@ -58,3 +58,13 @@ class ClusterConfig(AppConfig):
                 20,
             )
         )
+        _collaboration_nav()
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+def _collaboration_nav() -> None:
+    from fabreck.core.navigation import NavEntry, authenticated, nav_register
+
+    nav_register(
+        NavEntry("collaboration", _("Collaboration"), "cluster:collaboration", authenticated, 13)
+    )

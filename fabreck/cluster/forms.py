@@ -205,3 +205,97 @@ class PortfolioItemForm(forms.Form):
 
     def clean_image(self):
         return _image_checked(self.cleaned_data.get("image"))
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from fabreck.cluster.models import CollaborationRequest  # noqa: E402
+from fabreck.cluster.selectors import CollaborationFilters  # noqa: E402
+
+
+def collaboration_filters_from(params: QueryDict) -> CollaborationFilters:
+    """The collaboration list's query string (the page's and the API's). Unknown or
+    malformed values are dropped, never a 500."""
+    try:
+        page = max(1, min(int(params.get("page") or 1), 100_000))
+    except ValueError:
+        page = 1
+    kind = params.get("kind") or ""
+    return CollaborationFilters(
+        kind=kind if kind in CollaborationRequest.Kind.values else "",
+        competences=tuple(v for v in params.getlist("competence") if v)[:20],
+        sectors=tuple(v for v in params.getlist("sector") if v)[:10],
+        query=(params.get("q") or "")[:200],
+        own=(params.get("own") or "") in {"1", "true", "on"},
+        page=page,
+    )
+
+
+class CollaborationRequestForm(forms.Form):
+    """Post or edit a request. The service checks the rules; the form only reads types."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("On behalf of"),
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _("Choose one of your member organisations."),
+            "required": _("Choose one of your member organisations."),
+        },
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of request"),
+        choices=CollaborationRequest.Kind.choices,
+        initial=CollaborationRequest.Kind.SEEK,
+        error_messages={"required": _("Say whether you seek or offer something.")},
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        error_messages={"required": _("Give the request a title.")},
+    )
+    competences = forms.ModelMultipleChoiceField(
+        label=_("Competences"),
+        queryset=Competence.objects.filter(is_active=True),
+        to_field_name="slug",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+        error_messages={"invalid_choice": _("Unknown competence. Choose one from the list.")},
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date such as 2026-12-31.")},
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 5000}),
+        required=False,
+    )
+
+    def __init__(self, *args, organisations=None, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competences"].label_from_instance = lambda c: c.label
+        if editing:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
+            self.fields["organisation"].label_from_instance = lambda o: o.name
+
+
+class CollaborationMessageForm(forms.Form):
+    """A message to relay. Its length and content are checked by the service."""
+
+    body = forms.CharField(
+        label=_("Your message"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 5000}),
+        help_text=_(
+            "Sent by e-mail through Fabreck: the other side does not see your e-mail address, "
+            "and answers here."
+        ),
+    )

@@ -161,3 +161,25 @@ def organisations_for_matchmaking(*, user) -> list[Organisation]:
         if user.is_authenticated
         else []
     )
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+
+
+def matches_for_competences(
+    *, competence_ids: list[int], exclude: Organisation | None = None
+) -> list[Match]:
+    """Members ranked by the share of these competences they cover (a collaboration
+    request's), each with its reasons. Public members only, as for a free-text need."""
+    wanted = set(competence_ids)
+    if not wanted:
+        return []
+    rows = _candidates(sorted(wanted), exclude=exclude.pk if exclude else None)
+    loaded = _load([pk for pk, _n in rows])
+    matches = []
+    for pk, _n in rows:
+        organisation = loaded[pk]
+        covered = [c for c in organisation.competences.all() if c.pk in wanted]
+        matches.append(Match(organisation, score=len(covered) / len(wanted), covered=covered))
+    matches.sort(key=lambda m: (-m.score, m.organisation.name))
+    return matches[:MAX_RESULTS]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fabreck.core.i18n import localized
@@ -460,3 +461,156 @@ class OrganisationInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation_id} ({self.role})"
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+
+
+class CollaborationKind(models.TextChoices):
+    SEEK = "seek", _("Seeking")
+    OFFER = "offer", _("Offering")
+
+
+class CollaborationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class CollaborationRequest(TimeStampedModel):
+    """What a member organisation seeks or offers; members answer through the platform."""
+
+    Kind = CollaborationKind
+    Status = CollaborationStatus
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="collaboration_requests",
+        verbose_name=_("organisation"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="collaboration_requests",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=CollaborationKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    competences = models.ManyToManyField(
+        Competence,
+        blank=True,
+        related_name="collaboration_requests",
+        verbose_name=_("competences"),
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=CollaborationStatus.choices,
+        default=CollaborationStatus.OPEN,
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Normalised (lower-case, accent-free) title and description, rebuilt by the services.
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("collaboration request")
+        verbose_name_plural = _("collaboration requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="cluster_collab_status_new")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CollaborationKind.values), name="cluster_collab_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CollaborationStatus.values),
+                name="cluster_collab_status_known",
+            ),
+            # A closed request says when; an open one has no closing date.
+            models.CheckConstraint(
+                condition=Q(status=CollaborationStatus.OPEN, closed_at__isnull=True)
+                | Q(status=CollaborationStatus.CLOSED, closed_at__isnull=False),
+                name="cluster_collab_closed_at_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CollaborationStatus.OPEN
+
+
+class CollaborationMessage(models.Model):
+    """A message between two organisations about a request, relayed by e-mail.
+
+    One side of every conversation is the request's organisation; a conversation is the
+    request and the other organisation. Addresses are never shown: people answer on the
+    platform.
+    """
+
+    request = models.ForeignKey(
+        CollaborationRequest,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("collaboration request"),
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="collaboration_messages",
+        verbose_name=_("sender"),
+    )
+    sender_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="collaboration_messages_sent",
+        verbose_name=_("sender organisation"),
+    )
+    recipient_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="collaboration_messages_received",
+        verbose_name=_("recipient organisation"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("answer to"),
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("collaboration message")
+        verbose_name_plural = _("collaboration messages")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The rate limit counts a sender's recent messages.
+            models.Index(fields=["sender", "created_at"], name="cluster_collab_msg_rate"),
+            models.Index(
+                fields=["request", "sender_organisation", "recipient_organisation", "created_at"],
+                name="cluster_collab_msg_thread",
+            ),
+            models.Index(
+                fields=["recipient_organisation", "created_at"], name="cluster_collab_msg_inbox"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sender_organisation=models.F("recipient_organisation")),
+                name="cluster_collab_msg_not_to_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_organisation_id} → {self.recipient_organisation_id}: {self.body[:40]}"

@@ -383,3 +383,151 @@ def seed_cluster_portfolio(*, scale: str, rng: random.Random, stdout) -> dict[st
             )
     PortfolioItem.objects.bulk_create(items, batch_size=5000)
     return {"portfolio items": len(items)}
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from fabreck.cluster.models import CollaborationMessage, CollaborationRequest  # noqa: E402
+
+SCALE_COLLABORATION = {"demo": 12, "large": 2_000}
+SCALE_CONVERSATIONS = {"demo": 4, "large": 600}
+COLLABORATION_TEXTS = {
+    ("seek", "en"): ("Looking for {competences}", "For a project starting soon we need "
+                     "{competences}. Tell us about similar work you have done."),
+    ("seek", "fr"): ("Recherche : {competences}", "Pour un projet qui démarre bientôt, nous "
+                     "cherchons {competences}. Parlez-nous de vos références."),
+    ("seek", "de"): ("Gesucht: {competences}", "Für ein Projekt, das bald beginnt, suchen wir "
+                     "{competences}. Erzählen Sie uns von ähnlichen Arbeiten."),
+    ("offer", "en"): ("We offer {competences}", "Our team has capacity for {competences} in the "
+                      "coming months, for members' projects."),
+    ("offer", "fr"): ("Nous proposons : {competences}", "Notre équipe est disponible pour "
+                      "{competences} dans les prochains mois."),
+    ("offer", "de"): ("Wir bieten {competences}", "Unser Team hat in den nächsten Monaten "
+                      "Kapazität für {competences}."),
+}  # fmt: skip
+CONVERSATION_OPENERS = (
+    "Hello, we have done this kind of work before and would be glad to talk about it.",
+    "Bonjour, nous avons une expérience proche et serions ravis d'en discuter.",
+    "Guten Tag, wir haben Erfahrung damit und würden uns über ein Gespräch freuen.",
+)
+CONVERSATION_REPLIES = (
+    "Thank you! Could we meet next week?",
+    "Merci ! Pouvons-nous nous voir la semaine prochaine ?",
+    "Danke! Können wir uns nächste Woche treffen?",
+)
+
+
+@seeder_register(name="cluster-collaboration", order=21)
+def seed_collaboration(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
+    """Requests of member organisations, written by one of their people, in one of the
+    three languages; a few conversations with members that have the competences."""
+    people: dict[int, int] = {}  # member organisation -> a person of it
+    for organisation_id, user_id in (
+        OrganisationPerson.objects.filter(organisation__status=Organisation.Status.MEMBER)
+        .order_by("organisation_id", "role", "user_id")
+        .values_list("organisation_id", "user_id")
+    ):
+        people.setdefault(organisation_id, user_id)
+    if not people:
+        return {"collaboration requests": 0, "collaboration messages": 0}
+    through = Organisation.competences.through
+    own: dict[int, list[int]] = {}
+    holders: dict[int, list[int]] = {}  # competence -> member organisations that have it
+    for organisation_id, competence_id in (
+        through.objects.filter(organisation_id__in=list(people))
+        .order_by("organisation_id", "competence_id")
+        .values_list("organisation_id", "competence_id")
+    ):
+        own.setdefault(organisation_id, []).append(competence_id)
+        holders.setdefault(competence_id, []).append(organisation_id)
+    competences = list(Competence.objects.filter(is_active=True).order_by("pk"))
+    labels = {
+        code: {c.pk: getattr(c, f"label_{code}") for c in competences}
+        for code in ("en", "fr", "de")
+    }
+    organisation_ids = sorted(people)
+    demo_admin = (
+        OrganisationPerson.objects.filter(user__email__startswith="organisation-admin@")
+        .filter(organisation_id__in=organisation_ids)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    now = timezone.now()
+    requests, links = [], []
+    for n in range(SCALE_COLLABORATION[scale]):
+        organisation_id = demo_admin if n == 0 and demo_admin else rng.choice(organisation_ids)
+        kind = "offer" if own.get(organisation_id) and rng.random() < 0.3 else "seek"
+        pool = own[organisation_id] if kind == "offer" else [c.pk for c in competences]
+        chosen = sorted(set(rng.sample(pool, min(len(pool), rng.randint(1, 2)))))
+        language = rng.choice(("en", "fr", "de"))
+        # German nouns keep their capital.
+        named = _join(
+            [labels[language][pk] if language == "de" else labels[language][pk].lower()
+             for pk in chosen]
+        )  # fmt: skip
+        title_text, description_text = COLLABORATION_TEXTS[(kind, language)]
+        title = title_text.format(competences=named)[:200]
+        description = description_text.format(competences=named)
+        closed = rng.random() < 0.15
+        requests.append(
+            CollaborationRequest(
+                organisation_id=organisation_id,
+                author_id=people[organisation_id],
+                kind=kind,
+                title=title,
+                description=description,
+                deadline=None
+                if rng.random() < 0.4
+                else today + timedelta(days=rng.randint(7, 120)),
+                status="closed" if closed else "open",
+                closed_at=now - timedelta(days=rng.randint(1, 60)) if closed else None,
+                search_text=search_normalize(f"{title} {description}"),
+            )
+        )
+        links.append(chosen)
+
+    with transaction.atomic():
+        CollaborationRequest.objects.bulk_create(requests, batch_size=1000)
+        through_request = CollaborationRequest.competences.through
+        through_request.objects.bulk_create(
+            [
+                through_request(collaborationrequest_id=request.pk, competence_id=pk)
+                for request, chosen in zip(requests, links, strict=True)
+                for pk in chosen
+            ],
+            batch_size=5000,
+        )
+        # Conversations: a member that has a sought competence answers, and is answered.
+        messages = []
+        candidates = [
+            (request, chosen)
+            for request, chosen in zip(requests, links, strict=True)
+            if request.kind == "seek" and request.status == "open"
+        ]
+        for request, chosen in candidates[: SCALE_CONVERSATIONS[scale]]:
+            answering = [
+                o for pk in chosen for o in holders.get(pk, []) if o != request.organisation_id
+            ]
+            if not answering:
+                continue
+            other = rng.choice(answering)
+            at = now - timedelta(days=rng.randint(2, 20), minutes=rng.randint(0, 600))
+            language = rng.randrange(3)
+            messages.append(
+                CollaborationMessage(
+                    request=request, sender_id=people[other], sender_organisation_id=other,
+                    recipient_organisation_id=request.organisation_id,
+                    body=CONVERSATION_OPENERS[language], created_at=at,
+                )
+            )  # fmt: skip
+            messages.append(
+                CollaborationMessage(
+                    request=request, sender_id=request.author_id,
+                    sender_organisation_id=request.organisation_id,
+                    recipient_organisation_id=other, body=CONVERSATION_REPLIES[language],
+                    created_at=at + timedelta(hours=rng.randint(1, 30)),
+                )
+            )  # fmt: skip
+        CollaborationMessage.objects.bulk_create(messages, batch_size=1000)
+    return {"collaboration requests": len(requests), "collaboration messages": len(messages)}

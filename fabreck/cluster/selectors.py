@@ -681,3 +681,282 @@ def organisation_people(*, organisation: Organisation, viewer: User) -> Organisa
         ).select_related("invited_by")
     )
     return OrganisationPeople(people=people, pending_invitations=pending, viewer_role=viewer_role)
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from datetime import datetime  # noqa: E402
+
+from django.db.models import Max  # noqa: E402
+
+from fabreck.cluster.models import CollaborationMessage, CollaborationRequest  # noqa: E402
+
+COLLABORATION_PAGE_SIZE = 20
+CONVERSATION_PAGE_SIZE = 20
+THREAD_MAX_MESSAGES = 500
+
+
+@dataclass(frozen=True)
+class CollaborationFilters:
+    kind: str = ""
+    competences: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    query: str = ""
+    own: bool = False  # only the requests of the viewer's organisations, closed ones too
+    page: int = 1
+
+
+def _collaboration_matching(qs: QuerySet, terms: list[str]) -> QuerySet:
+    """Requests whose title or description has every word (as a word prefix), or that
+    name a competence the word designates in any language."""
+    if not terms:
+        return qs
+    through = CollaborationRequest.competences.through
+    expansions = competences_matching(terms)
+    for term in terms:
+        found = Q(pk__in=[])
+        for variant in term_variants(term):
+            found |= _sqlite_found("search_text", variant)
+        if expansions[term]:
+            found |= Exists(
+                through.objects.filter(
+                    collaborationrequest_id=OuterRef("pk"), competence_id__in=expansions[term]
+                )
+            )
+        qs = qs.filter(found)
+    return qs
+
+
+def collaboration_requests_open(*, filters: CollaborationFilters, viewer: User) -> Page:
+    """Open requests of member organisations whose deadline has not passed (or, with
+    `own`, every request of the viewer's organisations), newest first, one page."""
+    through = CollaborationRequest.competences.through
+    qs = CollaborationRequest.objects.all()
+    if filters.own:
+        qs = qs.filter(organisation__memberships__user=viewer)
+    else:
+        qs = qs.filter(
+            Q(deadline__isnull=True) | Q(deadline__gte=timezone.localdate()),
+            status=CollaborationRequest.Status.OPEN,
+            organisation__status=Organisation.Status.MEMBER,
+        )
+    if filters.kind in CollaborationRequest.Kind.values:
+        qs = qs.filter(kind=filters.kind)
+    if filters.competences:
+        qs = qs.filter(
+            Exists(
+                through.objects.filter(
+                    collaborationrequest_id=OuterRef("pk"), competence__slug__in=filters.competences
+                )
+            )
+        )
+    if filters.sectors:
+        # A request belongs to the sectors of the competences it names.
+        qs = qs.filter(
+            Exists(
+                through.objects.filter(
+                    collaborationrequest_id=OuterRef("pk"),
+                    competence__sector__slug__in=filters.sectors,
+                )
+            )
+        )
+    qs = _collaboration_matching(qs, search_terms(filters.query)[:8])
+    qs = (
+        qs.select_related("organisation")
+        .prefetch_related(Prefetch("competences", queryset=Competence.objects.order_by("label_en")))
+        .order_by("-created_at", "-pk")
+    )
+    return Paginator(qs, COLLABORATION_PAGE_SIZE).get_page(filters.page)
+
+
+def organisation_ids_of(*, user: User) -> set[int]:
+    """The organisations `user` belongs to, whatever their role."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        OrganisationPerson.objects.filter(user=user).values_list("organisation_id", flat=True)
+    )
+
+
+def collaboration_request_detail(*, pk: int, viewer: User) -> CollaborationRequest:
+    """A request as its page shows it. Open requests of members are seen by every
+    logged-in user; closed ones by the request's people, those who wrote about it and
+    cluster managers. 404 for anyone else."""
+    request = (
+        CollaborationRequest.objects.select_related("organisation", "author")
+        .prefetch_related(
+            Prefetch(
+                "competences",
+                queryset=Competence.objects.select_related("sector").order_by("label_en"),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None or not getattr(viewer, "is_authenticated", False):
+        raise Http404
+    public = request.is_open and request.organisation.status == Organisation.Status.MEMBER
+    if not public and not viewer.has_perm("accounts.manage_cluster"):
+        mine = organisation_ids_of(user=viewer)
+        if request.organisation_id not in mine and not (
+            CollaborationMessage.objects.filter(request=request)
+            .filter(Q(sender_organisation_id__in=mine) | Q(recipient_organisation_id__in=mine))
+            .exists()
+        ):
+            raise Http404
+    return request
+
+
+@dataclass
+class Conversation:
+    """The messages between a request's organisation and one other organisation."""
+
+    request: CollaborationRequest
+    counterpart: Organisation  # the organisation that is not the request's
+    messages: int
+    last_at: datetime
+    last: CollaborationMessage | None = None
+
+    def other_side(self, organisation_ids: set[int]) -> Organisation:
+        """The organisation a reader from `organisation_ids` talks to."""
+        if self.counterpart.pk in organisation_ids:
+            return self.request.organisation
+        return self.counterpart
+
+
+def _conversation_rows(messages: QuerySet[CollaborationMessage]) -> QuerySet:
+    """Messages grouped by conversation (request, counterpart), latest first: one
+    aggregate query, then the requests, organisations and last messages in three."""
+    counterpart = Case(
+        When(
+            sender_organisation_id=F("request__organisation_id"),
+            then=F("recipient_organisation_id"),
+        ),
+        default=F("sender_organisation_id"),
+    )
+    return (
+        messages.annotate(counterpart=counterpart)
+        .values("request_id", "counterpart")
+        .annotate(n=Count("pk"), last_at=Max("created_at"), last_id=Max("pk"))
+        .order_by("-last_at", "-last_id")
+    )
+
+
+def _conversations_load(rows: list[dict]) -> list[Conversation]:
+    requests = CollaborationRequest.objects.select_related("organisation").in_bulk(
+        {row["request_id"] for row in rows}
+    )
+    organisations = Organisation.objects.in_bulk({row["counterpart"] for row in rows})
+    last = CollaborationMessage.objects.select_related("sender_organisation").in_bulk(
+        {row["last_id"] for row in rows}
+    )
+    return [
+        Conversation(
+            request=requests[row["request_id"]],
+            counterpart=organisations[row["counterpart"]],
+            messages=row["n"],
+            last_at=row["last_at"],
+            last=last.get(row["last_id"]),
+        )
+        for row in rows
+    ]
+
+
+def collaboration_inbox(*, viewer: User, page: int = 1) -> tuple[Page, set[int]]:
+    """The conversations of every organisation the viewer belongs to, latest first, one
+    page; and the ids of those organisations (to tell the other side)."""
+    mine = organisation_ids_of(user=viewer)
+    messages = CollaborationMessage.objects.filter(
+        Q(sender_organisation_id__in=mine) | Q(recipient_organisation_id__in=mine)
+    )
+    paginated = Paginator(_conversation_rows(messages), CONVERSATION_PAGE_SIZE)
+    result = paginated.get_page(page)
+    result.object_list = _conversations_load(list(result.object_list))
+    return result, mine
+
+
+def collaboration_request_conversations(
+    *, request: CollaborationRequest, viewer: User
+) -> list[Conversation]:
+    """The conversations about a request that the viewer's organisations take part in
+    (all of them, for the request's own people)."""
+    mine = organisation_ids_of(user=viewer)
+    messages = CollaborationMessage.objects.filter(request=request)
+    if request.organisation_id not in mine:
+        messages = messages.filter(
+            Q(sender_organisation_id__in=mine) | Q(recipient_organisation_id__in=mine)
+        )
+    return _conversations_load(list(_conversation_rows(messages)[:100]))
+
+
+@dataclass
+class Thread:
+    request: CollaborationRequest
+    counterpart: Organisation  # the organisation that is not the request's
+    me: Organisation  # the side the viewer writes for
+    other: Organisation  # the side the viewer writes to
+    messages: list[CollaborationMessage]
+
+
+def collaboration_thread(*, request_pk: int, counterpart_slug: str, viewer: User) -> Thread:
+    """A conversation as one of its two sides sees it; 404 for anyone else. The request's
+    people may open one with an organisation of the directory to contact it."""
+    request = (
+        CollaborationRequest.objects.select_related("organisation").filter(pk=request_pk).first()
+    )
+    counterpart = Organisation.objects.filter(slug=counterpart_slug).first()
+    if request is None or counterpart is None or counterpart.pk == request.organisation_id:
+        raise Http404
+    mine = organisation_ids_of(user=viewer)
+    if counterpart.pk in mine:
+        me, other = counterpart, request.organisation
+    elif request.organisation_id in mine:
+        me, other = request.organisation, counterpart
+    else:
+        raise Http404
+    messages = list(
+        CollaborationMessage.objects.filter(request=request)
+        .filter(Q(sender_organisation=counterpart) | Q(recipient_organisation=counterpart))
+        .select_related("sender", "sender_organisation", "recipient_organisation")
+        .order_by("-created_at", "-pk")[:THREAD_MAX_MESSAGES]
+    )
+    messages.reverse()
+    if not messages and me.pk == request.organisation_id and not counterpart.is_public:
+        raise Http404  # no conversation yet, and not in the directory: nothing to show
+    return Thread(request=request, counterpart=counterpart, me=me, other=other, messages=messages)
+
+
+def collaboration_answer_organisations(
+    *, request: CollaborationRequest, viewer: User
+) -> list[Organisation]:
+    """The viewer's member organisations that may answer the request (not its own)."""
+    if not getattr(viewer, "is_authenticated", False):
+        return []
+    return list(
+        Organisation.objects.filter(memberships__user=viewer, status=Organisation.Status.MEMBER)
+        .exclude(pk=request.organisation_id)
+        .order_by("name")
+    )
+
+
+def collaboration_poster_organisations(*, user: User) -> QuerySet[Organisation]:
+    """The member organisations `user` may post collaboration requests for."""
+    return Organisation.objects.filter(
+        memberships__user=user, status=Organisation.Status.MEMBER
+    ).order_by("name")
+
+
+def collaboration_messages_visible(
+    *, request: CollaborationRequest, viewer: User
+) -> QuerySet[CollaborationMessage]:
+    """The messages about a request that the viewer may read: all of them for the
+    request's people, those of their own conversations for anyone else."""
+    mine = organisation_ids_of(user=viewer)
+    messages = CollaborationMessage.objects.filter(request=request)
+    if request.organisation_id not in mine:
+        messages = messages.filter(
+            Q(sender_organisation_id__in=mine) | Q(recipient_organisation_id__in=mine)
+        )
+    return messages.select_related(
+        "sender", "sender_organisation", "recipient_organisation"
+    ).order_by("created_at", "pk")

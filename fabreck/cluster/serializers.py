@@ -113,3 +113,88 @@ class OrganisationPatchSerializer(serializers.Serializer):
     show_email = serializers.BooleanField(required=False)
     show_phone = serializers.BooleanField(required=False)
     show_address = serializers.BooleanField(required=False)
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+from fabreck.cluster.models import CollaborationMessage, CollaborationRequest  # noqa: E402
+
+
+class CollaborationRequestSerializer(serializers.ModelSerializer):
+    """A request as members read it, in the reader's language."""
+
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    competences = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = CollaborationRequest
+        fields = [
+            "id", "organisation", "organisation_name", "kind", "kind_label", "title",
+            "description", "competences", "deadline", "status", "status_label", "created_at",
+            "updated_at", "closed_at",
+        ]  # fmt: skip
+
+
+class CollaborationMatchSerializer(serializers.Serializer):
+    organisation = serializers.CharField(source="organisation.slug")
+    name = serializers.CharField(source="organisation.name")
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class CollaborationRequestInputSerializer(serializers.Serializer):
+    """What a client sends to post or change a request; the service checks the rules."""
+
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all()
+    )
+    kind = serializers.ChoiceField(choices=CollaborationRequest.Kind.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    competences = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Competence.objects.filter(is_active=True),
+    )
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CollaborationMessageSerializer(serializers.ModelSerializer):
+    """A message as either side reads it: the sender's name, never an e-mail address."""
+
+    sender_name = serializers.SerializerMethodField()
+    sender_organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    recipient_organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = CollaborationMessage
+        fields = [
+            "id", "request", "sender_name", "sender_organisation", "recipient_organisation",
+            "parent", "body", "created_at",
+        ]  # fmt: skip
+
+    def get_sender_name(self, message: CollaborationMessage) -> str:
+        sender = message.sender
+        return f"{sender.first_name} {sender.last_name}".strip() if sender else ""
+
+
+class CollaborationMessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    sender_organisation = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text="The organisation you write for; needed only if you belong to several.",
+    )
+    recipient_organisation = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text="Whom to write to; the request's organisation when left out.",
+    )
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=CollaborationMessage.objects.all(), required=False, allow_null=True
+    )

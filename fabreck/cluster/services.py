@@ -492,3 +492,377 @@ def portfolio_item_delete(*, item: PortfolioItem, by: User) -> None:
         item.delete()
         if image:
             transaction.on_commit(lambda: item.image.storage.delete(image))
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from datetime import date  # noqa: E402
+
+from django.core.exceptions import NON_FIELD_ERRORS  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.utils.translation import ngettext  # noqa: E402
+
+from fabreck.cluster.matchmaking import matches_for_competences  # noqa: E402
+from fabreck.cluster.models import CollaborationMessage, CollaborationRequest  # noqa: E402
+
+COLLABORATION_TEXT_MAX = 5000  # characters of a description or of a message
+# (messages, seconds): at most 5 relayed messages per sender in 10 minutes and 30 in a
+# day. Settings may override them with CLUSTER_RELAY_LIMITS.
+RELAY_LIMITS_DEFAULT: tuple[tuple[int, int], ...] = ((5, 10 * 60), (30, 24 * 3600))
+
+
+@dataclass(frozen=True)
+class CollaborationRequestData:
+    """What a member tells about what they seek or offer."""
+
+    kind: str
+    title: str
+    description: str = ""
+    competences: Iterable[Competence] = ()
+    deadline: date | None = None
+
+
+def _is_person_of(user: User, organisation: Organisation) -> bool:
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and OrganisationPerson.objects.filter(organisation=organisation, user=user).exists()
+    )
+
+
+def _collaboration_data_check(
+    data: CollaborationRequestData, *, previous_deadline: date | None = None
+) -> tuple[str, str, list[Competence]]:
+    """The cleaned title, description and competences; a ValidationError naming every
+    field that is wrong otherwise."""
+    errors: dict[str, list[str]] = {}
+    title = " ".join((data.title or "").split())  # one line: it becomes an e-mail subject
+    description = (data.description or "").strip()
+    competences = list(dict.fromkeys(data.competences))
+    if data.kind not in CollaborationRequest.Kind.values:
+        errors["kind"] = [_("Say whether you seek or offer something.")]
+    if not title:
+        errors["title"] = [_("Give the request a title.")]
+    elif len(title) > 200:
+        errors["title"] = [_("The title is too long: at most 200 characters.")]
+    if len(description) > COLLABORATION_TEXT_MAX:
+        errors["description"] = [
+            _("The description is too long: at most %(max)s characters (it has %(count)s).")
+            % {"max": COLLABORATION_TEXT_MAX, "count": len(description)}
+        ]
+    # A deadline already past when the request was posted may stay; a new one may not.
+    if (
+        data.deadline is not None
+        and data.deadline < timezone.localdate()
+        and data.deadline != previous_deadline
+    ):
+        errors["deadline"] = [_("The deadline is in the past: choose today or a later date.")]
+    if not competences and not description:
+        errors[NON_FIELD_ERRORS] = [
+            _("Name at least one competence or describe what you seek or offer.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return title, description, competences
+
+
+def _collaboration_search_text(title: str, description: str) -> str:
+    return search_normalize(f"{title} {description}")
+
+
+def collaboration_request_post(
+    *, user: User, organisation: Organisation, data: CollaborationRequestData
+) -> CollaborationRequest:
+    """A person of a member organisation posts what the organisation seeks or offers."""
+    if organisation.status != Status.MEMBER or not _is_person_of(user, organisation):
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "Only people of a member organisation can post a collaboration request for it."
+                )
+            }
+        )
+    title, description, competences = _collaboration_data_check(data)
+    with transaction.atomic():
+        request = CollaborationRequest.objects.create(
+            organisation=organisation,
+            author=user,
+            kind=data.kind,
+            title=title,
+            description=description,
+            deadline=data.deadline,
+            search_text=_collaboration_search_text(title, description),
+        )
+        request.competences.set(competences)
+    return request
+
+
+def _collaboration_editor_check(user: User, request: CollaborationRequest) -> None:
+    if not _is_person_of(user, request.organisation):
+        raise PermissionDenied(
+            _("Only the people of %(name)s can change this request.")
+            % {"name": request.organisation.name}
+        )
+
+
+def collaboration_request_update(
+    *, request: CollaborationRequest, user: User, data: CollaborationRequestData
+) -> CollaborationRequest:
+    """The request's organisation changes what it seeks or offers."""
+    _collaboration_editor_check(user, request)
+    if request.organisation.status != Status.MEMBER:
+        raise ValidationError(_("Only a member organisation can change its requests."))
+    title, description, competences = _collaboration_data_check(
+        data, previous_deadline=request.deadline
+    )
+    with transaction.atomic():
+        request = CollaborationRequest.objects.select_for_update().get(pk=request.pk)
+        request.kind = data.kind
+        request.title = title
+        request.description = description
+        request.deadline = data.deadline
+        request.search_text = _collaboration_search_text(title, description)
+        request.save(
+            update_fields=["kind", "title", "description", "deadline", "search_text", "updated_at"]
+        )
+        request.competences.set(competences)
+    return request
+
+
+def collaboration_request_close(
+    *, request: CollaborationRequest, user: User
+) -> CollaborationRequest:
+    """No new conversation starts on a closed request; running ones may go on."""
+    _collaboration_editor_check(user, request)
+    with transaction.atomic():
+        request = CollaborationRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == CollaborationRequest.Status.CLOSED:
+            raise ValidationError(_("This request is already closed."))
+        request.status = CollaborationRequest.Status.CLOSED
+        request.closed_at = timezone.now()
+        request.save(update_fields=["status", "closed_at", "updated_at"])
+    return request
+
+
+def collaboration_request_reopen(
+    *, request: CollaborationRequest, user: User
+) -> CollaborationRequest:
+    _collaboration_editor_check(user, request)
+    if request.organisation.status != Status.MEMBER:
+        raise ValidationError(_("Only a member organisation can reopen its requests."))
+    with transaction.atomic():
+        request = CollaborationRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == CollaborationRequest.Status.OPEN:
+            raise ValidationError(_("This request is already open."))
+        if request.deadline is not None and request.deadline < timezone.localdate():
+            raise ValidationError(
+                {"deadline": _("The deadline has passed: set a new one before reopening.")}
+            )
+        request.status = CollaborationRequest.Status.OPEN
+        request.closed_at = None
+        request.save(update_fields=["status", "closed_at", "updated_at"])
+    return request
+
+
+def relay_limits() -> tuple[tuple[int, int], ...]:
+    """(messages, seconds) windows a sender must stay within."""
+    return tuple(
+        (int(n), int(seconds))
+        for n, seconds in getattr(settings, "CLUSTER_RELAY_LIMITS", RELAY_LIMITS_DEFAULT)
+    )
+
+
+def _period_label(seconds: int) -> str:
+    if seconds % 3600:
+        minutes = max(1, seconds // 60)
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    hours = seconds // 3600
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+def _sender_lock(user: User) -> None:
+    """Serialise the messages of one sender: the rate limit counts what is stored, so two
+    messages sent at once must not both count before either is written. Held until the
+    transaction ends. (SQLite serialises writers at BEGIN IMMEDIATE already.)"""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+def _relay_limit_check(sender: User) -> None:
+    limits = relay_limits()
+    if not limits:
+        return
+    now = timezone.now()
+    counts = CollaborationMessage.objects.filter(
+        sender=sender, created_at__gte=now - timedelta(seconds=max(s for _n, s in limits))
+    ).aggregate(
+        **{
+            f"w{i}": Count("pk", filter=Q(created_at__gte=now - timedelta(seconds=seconds)))
+            for i, (_n, seconds) in enumerate(limits)
+        }
+    )
+    for i, (limit, seconds) in enumerate(limits):
+        if counts[f"w{i}"] >= limit:
+            raise ValidationError(
+                _(
+                    "You have reached the limit of %(limit)s messages in %(period)s. "
+                    "Nothing was sent: please try again later."
+                )
+                % {"limit": limit, "period": _period_label(seconds)},
+                code="rate_limited",
+            )
+
+
+def _collaboration_counterpart(
+    request: CollaborationRequest, sender_organisation: Organisation, recipient: Organisation
+) -> Organisation:
+    """The organisation of a conversation that is not the request's."""
+    return recipient if sender_organisation.pk == request.organisation_id else sender_organisation
+
+
+def collaboration_message_send(
+    *,
+    sender: User,
+    sender_organisation: Organisation,
+    request: CollaborationRequest,
+    recipient_organisation: Organisation,
+    body: str,
+    parent: CollaborationMessage | None = None,
+) -> CollaborationMessage:
+    """A member writes to another organisation about a request; the message is stored and
+    relayed by e-mail to the recipient's people, who answer on the platform. No e-mail
+    address is shown to either side. Rate-limited per sender, counted from stored messages
+    under a lock on the sender, so a flood stores nothing beyond the limit."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+    if len(body) > COLLABORATION_TEXT_MAX:
+        raise ValidationError(
+            {
+                "body": _("The message is too long: at most %(max)s characters (it has %(count)s).")
+                % {"max": COLLABORATION_TEXT_MAX, "count": len(body)}
+            }
+        )
+    if sender_organisation.pk == recipient_organisation.pk:
+        raise ValidationError(_("You cannot send a message to your own organisation."))
+    if not _is_person_of(sender, sender_organisation):
+        raise PermissionDenied(_("You can only write on behalf of an organisation you belong to."))
+    if sender_organisation.status != Status.MEMBER:
+        raise ValidationError(
+            _("Only member organisations can write about collaboration requests.")
+        )
+    if recipient_organisation.status != Status.MEMBER:
+        raise ValidationError(
+            {"recipient_organisation": _("This organisation is not a member of the cluster.")}
+        )
+    if request.organisation_id not in {sender_organisation.pk, recipient_organisation.pk}:
+        raise ValidationError(
+            _("A conversation about a request is always with the organisation that posted it.")
+        )
+    counterpart = _collaboration_counterpart(request, sender_organisation, recipient_organisation)
+    thread = CollaborationMessage.objects.filter(request=request).filter(
+        Q(sender_organisation=counterpart) | Q(recipient_organisation=counterpart)
+    )
+    if not thread.exists():
+        still_open = CollaborationRequest.objects.filter(
+            pk=request.pk, status=CollaborationRequest.Status.OPEN
+        ).exists()
+        if not still_open:
+            raise ValidationError(_("This request is closed: it takes no new conversations."))
+        if sender_organisation.pk == request.organisation_id:
+            matching = matches_for_competences(
+                competence_ids=list(request.competences.values_list("pk", flat=True)),
+                exclude=request.organisation,
+            )
+            if recipient_organisation.pk not in {m.organisation.pk for m in matching}:
+                raise ValidationError(
+                    {
+                        "recipient_organisation": _(
+                            "You can contact the organisations that match your request, and "
+                            "answer those who wrote to you."
+                        )
+                    }
+                )
+    if parent is not None and not (
+        parent.request_id == request.pk
+        and parent.sender_organisation_id == recipient_organisation.pk
+        and parent.recipient_organisation_id == sender_organisation.pk
+    ):
+        raise ValidationError({"parent": _("You can only answer a message of this conversation.")})
+    with transaction.atomic():
+        _sender_lock(sender)
+        _relay_limit_check(sender)
+        message = CollaborationMessage.objects.create(
+            request=request,
+            sender=sender,
+            sender_organisation=sender_organisation,
+            recipient_organisation=recipient_organisation,
+            parent=parent,
+            body=body,
+        )
+        _collaboration_relay(message=message, counterpart=counterpart)
+    return message
+
+
+def _name_without_address(user: User | None) -> str:
+    """A person's name as others may read it: never their e-mail address."""
+    if user is None:
+        return ""
+    return f"{user.first_name} {user.last_name}".strip()
+
+
+def _collaboration_relay(*, message: CollaborationMessage, counterpart: Organisation) -> None:
+    """E-mail the message to the recipient organisation's owners and admins, and to its
+    people who took part in the conversation, each in their language. From the platform's
+    address, with no Reply-To: answers go through the platform."""
+    recipient = message.recipient_organisation
+    request = message.request
+    participants = CollaborationMessage.objects.filter(
+        request=request,
+        sender_organisation=recipient,
+        recipient_organisation=message.sender_organisation,
+    ).values("sender")
+    # One filter() call, so that the organisation and the role are those of one membership.
+    people = (
+        User.objects.filter(
+            Q(organisation_memberships__organisation=recipient)
+            & (
+                Q(
+                    organisation_memberships__role__in=[
+                        OrganisationPerson.Role.OWNER,
+                        OrganisationPerson.Role.ADMIN,
+                    ]
+                )
+                | Q(pk__in=participants)
+            ),
+            is_active=True,
+        )
+        .exclude(pk=message.sender_id)
+        .distinct()
+        .order_by("pk")
+    )
+    url = settings.SITE_URL + reverse(
+        "cluster:collaboration-conversation", args=[request.pk, counterpart.slug]
+    )
+    for person in people:
+        with translation.override(person.preferred_language):
+            context = {
+                "recipient_name": _name_without_address(person),
+                "sender_name": _name_without_address(message.sender),
+                "sender_organisation": message.sender_organisation.name,
+                "recipient_organisation": recipient.name,
+                "request_title": request.title,
+                "body": message.body,
+                "conversation_url": url,
+            }
+            subject = _("[Fabreck] %(organisation)s wrote about “%(title)s”") % {
+                "organisation": message.sender_organisation.name,
+                "title": request.title,
+            }
+            text = render_to_string("cluster/email/collaboration_message.txt", context)
+        email_send_on_commit(
+            EmailMessage(
+                subject=subject,
+                body=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[person.email],
+            )
+        )

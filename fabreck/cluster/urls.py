@@ -54,3 +54,46 @@ urlpatterns = [
         name="portfolio-delete",
     ),
 ]
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+urlpatterns += [
+    path("cluster/collaboration/", views.collaboration_list, name="collaboration"),
+    path("cluster/collaboration/new/", views.collaboration_post, name="collaboration-post"),
+    path(
+        "cluster/collaboration/inbox/",
+        views.collaboration_inbox_view,
+        name="collaboration-inbox",
+    ),
+    path(
+        "cluster/collaboration/<int:pk>/",
+        views.collaboration_detail,
+        name="collaboration-detail",
+    ),
+    path(
+        "cluster/collaboration/<int:pk>/edit/",
+        views.collaboration_edit,
+        name="collaboration-edit",
+    ),
+    path(
+        "cluster/collaboration/<int:pk>/close/",
+        views.collaboration_status,
+        {"action": "close"},
+        name="collaboration-close",
+    ),
+    path(
+        "cluster/collaboration/<int:pk>/reopen/",
+        views.collaboration_status,
+        {"action": "reopen"},
+        name="collaboration-reopen",
+    ),
+    path(
+        "cluster/collaboration/<int:pk>/answer/",
+        views.collaboration_answer,
+        name="collaboration-answer",
+    ),
+    path(
+        "cluster/collaboration/<int:pk>/with/<slug:slug>/",
+        views.collaboration_conversation,
+        name="collaboration-conversation",
+    ),
+]

@@ -393,3 +393,265 @@ def portfolio_item_delete_view(request: HttpRequest, slug: str, pk: int) -> Http
     portfolio_item_delete(item=item, by=request.user)
     messages.success(request, _("“%(title)s” has been removed.") % {"title": item.title})
     return redirect("cluster:portfolio", organisation.slug)
+
+
+# --- Collaboration requests (issue 3, item 6) -------------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from django.core.exceptions import PermissionDenied  # noqa: E402
+
+from fabreck.cluster.forms import (  # noqa: E402
+    CollaborationMessageForm,
+    CollaborationRequestForm,
+    collaboration_filters_from,
+)
+from fabreck.cluster.matchmaking import matches_for_competences  # noqa: E402
+from fabreck.cluster.models import CollaborationRequest, Competence, Sector  # noqa: E402
+from fabreck.cluster.selectors import (  # noqa: E402
+    collaboration_answer_organisations,
+    collaboration_inbox,
+    collaboration_poster_organisations,
+    collaboration_request_conversations,
+    collaboration_request_detail,
+    collaboration_requests_open,
+    collaboration_thread,
+    organisation_ids_of,
+)
+from fabreck.cluster.services import (  # noqa: E402
+    CollaborationRequestData,
+    collaboration_message_send,
+    collaboration_request_close,
+    collaboration_request_post,
+    collaboration_request_reopen,
+    collaboration_request_update,
+)
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_GET
+def collaboration_list(request: HttpRequest) -> HttpResponse:
+    filters = collaboration_filters_from(request.GET)
+    page = collaboration_requests_open(filters=filters, viewer=request.user)
+    return render(
+        request,
+        "cluster/collaboration_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": CollaborationRequest.Kind.choices,
+            "competences": Competence.objects.filter(is_active=True).order_by("label_en"),
+            "sectors": Sector.objects.all(),
+            "can_post": collaboration_poster_organisations(user=request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collaboration_post(request: HttpRequest) -> HttpResponse:
+    organisations = collaboration_poster_organisations(user=request.user)
+    form = CollaborationRequestForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            posted = collaboration_request_post(
+                user=request.user,
+                organisation=data["organisation"],
+                data=CollaborationRequestData(
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    competences=data["competences"],
+                    deadline=data["deadline"],
+                ),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("Your request is posted."))
+            return redirect("cluster:collaboration-detail", pk=posted.pk)
+    return render(
+        request,
+        "cluster/collaboration_form.html",
+        {"form": form, "organisations": organisations, "collaboration": None},
+    )
+
+
+@login_required
+@require_GET
+def collaboration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+    mine = organisation_ids_of(user=request.user)
+    is_own = collaboration.organisation_id in mine
+    matches = matches_for_competences(
+        competence_ids=[c.pk for c in collaboration.competences.all()],
+        exclude=collaboration.organisation,
+    )
+    return render(
+        request,
+        "cluster/collaboration_detail.html",
+        {
+            "collaboration": collaboration,
+            "is_own": is_own,
+            "matches": matches,
+            "conversations": collaboration_request_conversations(
+                request=collaboration, viewer=request.user
+            ),
+            "mine": mine,
+            "answer_organisations": []
+            if is_own or not collaboration.is_open
+            else collaboration_answer_organisations(request=collaboration, viewer=request.user),
+            "form": CollaborationMessageForm(),
+        },
+    )
+
+
+def _collaboration_own(request: HttpRequest, pk: int) -> CollaborationRequest:
+    collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+    if collaboration.organisation_id not in organisation_ids_of(user=request.user):
+        raise PermissionDenied
+    return collaboration
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collaboration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    collaboration = _collaboration_own(request, pk)
+    initial = {
+        "kind": collaboration.kind,
+        "title": collaboration.title,
+        "description": collaboration.description,
+        "competences": list(collaboration.competences.all()),
+        "deadline": collaboration.deadline,
+    }
+    form = CollaborationRequestForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            collaboration_request_update(
+                request=collaboration,
+                user=request.user,
+                data=CollaborationRequestData(
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    competences=data["competences"],
+                    deadline=data["deadline"],
+                ),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("The request is updated."))
+            return redirect("cluster:collaboration-detail", pk=collaboration.pk)
+    return render(
+        request, "cluster/collaboration_form.html", {"form": form, "collaboration": collaboration}
+    )
+
+
+@login_required
+@require_POST
+def collaboration_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    collaboration = _collaboration_own(request, pk)
+    change = collaboration_request_close if action == "close" else collaboration_request_reopen
+    try:
+        change(request=collaboration, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The request is closed: it takes no new conversations.")
+            if action == "close"
+            else _("The request is open again."),
+        )
+    return redirect("cluster:collaboration-detail", pk=collaboration.pk)
+
+
+@login_required
+@require_POST
+def collaboration_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Another member answers a request: the first message of a conversation."""
+    collaboration = collaboration_request_detail(pk=pk, viewer=request.user)
+    candidates = collaboration_answer_organisations(request=collaboration, viewer=request.user)
+    organisation = next(
+        (o for o in candidates if o.slug == request.POST.get("organisation")),
+        candidates[0] if len(candidates) == 1 else None,
+    )
+    if organisation is None:
+        messages.error(request, _("Choose the organisation you answer for."))
+        return redirect("cluster:collaboration-detail", pk=collaboration.pk)
+    try:
+        collaboration_message_send(
+            sender=request.user,
+            sender_organisation=organisation,
+            request=collaboration,
+            recipient_organisation=collaboration.organisation,
+            body=request.POST.get("body", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("cluster:collaboration-detail", pk=collaboration.pk)
+    messages.success(
+        request,
+        _("Your message was sent to %(name)s.") % {"name": collaboration.organisation.name},
+    )
+    return redirect(
+        "cluster:collaboration-conversation", pk=collaboration.pk, slug=organisation.slug
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collaboration_conversation(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """One conversation, seen by either side; the reply form writes to the other side."""
+    thread = collaboration_thread(request_pk=pk, counterpart_slug=slug, viewer=request.user)
+    form = CollaborationMessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        answered = next(
+            (m for m in reversed(thread.messages) if m.sender_organisation_id == thread.other.pk),
+            None,
+        )
+        try:
+            collaboration_message_send(
+                sender=request.user,
+                sender_organisation=thread.me,
+                request=thread.request,
+                recipient_organisation=thread.other,
+                body=form.cleaned_data["body"],
+                parent=answered,
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request, _("Your message was sent to %(name)s.") % {"name": thread.other.name}
+            )
+            return redirect("cluster:collaboration-conversation", pk=pk, slug=slug)
+    return render(
+        request, "cluster/collaboration_conversation.html", {"thread": thread, "form": form}
+    )
+
+
+@login_required
+@require_GET
+def collaboration_inbox_view(request: HttpRequest) -> HttpResponse:
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    page, mine = collaboration_inbox(viewer=request.user, page=number)
+    conversations = [(c, c.other_side(mine)) for c in page.object_list]
+    return render(
+        request,
+        "cluster/collaboration_inbox.html",
+        {"page": page, "conversations": conversations},
+    )

@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind", "status") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "fabreck.cluster.models.OrganisationKind",
+        "CollaborationKindEnum": "fabreck.cluster.models.CollaborationKind",
         "SiteKindEnum": "fabreck.fablab.models.Site.Kind",
         "ResourceKindEnum": "fabreck.fablab.models.Resource.Kind",
         "BookingKindEnum": "fabreck.fablab.models.Booking.Kind",
