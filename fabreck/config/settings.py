@@ -264,3 +264,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- periodic work (Celery beat; each job is also a management command for cron) -------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Monday 07:00 Luxembourg time: members learn of the week's calls that match them.
+    "cluster-call-digest": {
+        "task": "fabreck.cluster.tasks.call_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="monday"),
+    },
+}
