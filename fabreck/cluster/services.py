@@ -404,7 +404,9 @@ def call_update(*, call: Call, by: User, data: CallData) -> Call:
         call = Call.objects.select_for_update().get(pk=call.pk)
         if call.status == CallStatus.CLOSED:
             raise ValidationError(_("A closed call can no longer be changed."))
-        _call_validate(data, deadline_changed=data.deadline != call.deadline)
+        # The form shows minutes: a deadline sent back unchanged may have lost its seconds.
+        moved = abs((data.deadline - call.deadline).total_seconds()) >= 60
+        _call_validate(data, deadline_changed=moved)
         _call_fill(call, data)
         call.full_clean(exclude=["sectors", "competences", "created_by"])
         call.save()
