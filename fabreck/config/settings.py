@@ -265,6 +265,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# The calls' choice sets get names of their own in the OpenAPI schema ("kind", "status").
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CallKindEnum": "fabreck.cluster.models.CallKind",
+        "CallStatusEnum": "fabreck.cluster.models.CallStatus",
+        "ConsortiumMembershipStatusEnum": "fabreck.cluster.models.ConsortiumMembershipStatus",
+    }
+)
+
 # --- periodic work (Celery beat; each job is also a management command for cron) -------
 from celery.schedules import crontab  # noqa: E402
 
