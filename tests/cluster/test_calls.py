@@ -1028,3 +1028,18 @@ def test_the_demo_seeds_calls_interests_and_a_consortium():
         "accepted", "accepted", "invited",
     ]  # fmt: skip
     assert CallInterest.objects.filter(call=consortium.call, organisation=consortium.lead).exists()
+
+
+def test_the_large_scale_seeds_three_hundred_calls_in_bulk(django_assert_max_num_queries):
+    from fabreck.cluster.seeding import seed_calls
+
+    for n in range(4):
+        organisation_make(name=f"Member {n}")
+
+    with django_assert_max_num_queries(30):
+        counts = seed_calls(scale="large", rng=random.Random(2), stdout=None)
+
+    assert counts["calls"] == 300 == Call.objects.count()
+    assert Call.objects.values("slug").distinct().count() == 300
+    assert Call.objects.filter(status="closed").exists()
+    assert Call.objects.filter(status="published").exists()
