@@ -166,3 +166,104 @@ class CollaborationMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+
+from fabreck.cluster.models import (  # noqa: E402
+    Call,
+    CallDigestConsent,
+    CallDigestSent,
+    CallDocument,
+    CallInterest,
+    Consortium,
+    ConsortiumMembership,
+)
+from fabreck.cluster.services import call_search_text  # noqa: E402
+
+
+class CallDocumentInline(admin.TabularInline):
+    model = CallDocument
+    extra = 0
+    fields = ["title", "filename", "size", "uploaded_at"]
+    readonly_fields = ["filename", "size", "uploaded_at"]
+    # Uploads go through the managers' page, where type and size are checked.
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title_en", "kind", "status", "deadline", "funder"]
+    list_filter = ["status", "kind", "sectors"]
+    search_fields = ["slug", "title_en", "title_fr", "title_de", "funder"]
+    filter_horizontal = ["sectors", "competences"]
+    readonly_fields = ["status", "published_at", "closed_at", "created_by"]
+    inlines = [CallDocumentInline]
+    date_hierarchy = "deadline"
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.search_text = call_search_text(obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CallDocument)
+class CallDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "call", "filename", "size", "uploaded_at"]
+    search_fields = ["title", "filename", "call__slug"]
+    list_select_related = ["call"]
+    raw_id_fields = ["call", "uploaded_by"]
+    readonly_fields = ["file", "filename", "size"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(CallInterest)
+class CallInterestAdmin(admin.ModelAdmin):
+    list_display = ["call", "organisation", "declared_by", "declared_at"]
+    search_fields = ["call__slug", "organisation__name"]
+    list_select_related = ["call", "organisation", "declared_by"]
+    raw_id_fields = ["call", "organisation", "declared_by"]
+
+
+class ConsortiumMembershipInline(admin.TabularInline):
+    model = ConsortiumMembership
+    extra = 0
+    raw_id_fields = ["organisation", "invited_by", "responded_by"]
+
+
+@admin.register(Consortium)
+class ConsortiumAdmin(admin.ModelAdmin):
+    list_display = ["name", "call", "lead", "created_at"]
+    search_fields = ["name", "call__slug", "lead__name"]
+    list_select_related = ["call", "lead"]
+    raw_id_fields = ["call", "lead", "created_by"]
+    inlines = [ConsortiumMembershipInline]
+
+
+@admin.register(ConsortiumMembership)
+class ConsortiumMembershipAdmin(admin.ModelAdmin):
+    list_display = ["consortium", "organisation", "status", "invited_at", "responded_at"]
+    list_filter = ["status"]
+    search_fields = ["consortium__name", "organisation__name"]
+    list_select_related = ["consortium", "organisation"]
+    raw_id_fields = ["consortium", "organisation", "invited_by", "responded_by"]
+
+
+@admin.register(CallDigestConsent)
+class CallDigestConsentAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "given_by", "given_at"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["organisation", "given_by"]
+    raw_id_fields = ["organisation", "given_by"]
+
+
+@admin.register(CallDigestSent)
+class CallDigestSentAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "call", "sent_at"]
+    search_fields = ["organisation__name", "call__slug"]
+    list_select_related = ["organisation", "call"]
+    raw_id_fields = ["organisation", "call"]

@@ -398,3 +398,252 @@ class CollaborationMessageListView(APIView):
         return Response(
             CollaborationMessageSerializer(message).data, status=status.HTTP_201_CREATED
         )
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+
+from dataclasses import replace  # noqa: E402
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+from rest_framework.permissions import IsAuthenticated  # noqa: E402
+
+from fabreck.cluster.forms import call_filters_from  # noqa: E402
+from fabreck.cluster.models import Call  # noqa: E402
+from fabreck.cluster.selectors import (  # noqa: E402
+    call_detail,
+    calls_search,
+    consortia_involving,
+    consortium_detail,
+)
+from fabreck.cluster.serializers import (  # noqa: E402
+    CallDetailSerializer,
+    CallListSerializer,
+    CallWriteSerializer,
+    ConsortiumCreateSerializer,
+    ConsortiumRespondSerializer,
+    ConsortiumSerializer,
+    OrganisationChoiceSerializer,
+)
+from fabreck.cluster.services import (  # noqa: E402
+    CallData,
+    call_close,
+    call_create,
+    call_data_of,
+    call_interest_declare,
+    call_interest_withdraw,
+    call_publish,
+    call_update,
+    consortium_create,
+    consortium_invite,
+    consortium_leave,
+    consortium_respond,
+)
+
+CALL_PARAMETERS = [
+    OpenApiParameter("q", str, description="Words of the title, summary or funder, any language"),
+    OpenApiParameter("kind", str, many=True, enum=Call.Kind.values),
+    OpenApiParameter("sector", str, many=True, description="Sector slugs (any of them)"),
+    OpenApiParameter("competence", str, many=True, description="Competence slugs"),
+    OpenApiParameter("open", str, enum=["1", "0"], description="1 (default): open calls only"),
+    OpenApiParameter("page", int),
+]
+
+
+def _service(service, **kwargs):
+    """Run a service; its refusals become the API's error shape (400 / 403)."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise exceptions.ValidationError(error.message_dict) from error
+        raise exceptions.ValidationError(error.messages) from error
+    except PermissionDenied as error:
+        raise exceptions.PermissionDenied(str(error) or None) from error
+
+
+class CallListView(APIView):
+    """Published calls, with the filters of the calls page; cluster managers create."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(
+        parameters=CALL_PARAMETERS,
+        responses=CallListSerializer(many=True),
+        operation_id="calls_list",
+    )
+    def get(self, request: Request) -> Response:
+        page = calls_search(filters=call_filters_from(request.query_params))
+        return Response(
+            {
+                "count": page.paginator.count,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "results": CallListSerializer(page.object_list, many=True).data,
+            }
+        )
+
+    @extend_schema(
+        request=CallWriteSerializer, responses=CallDetailSerializer, operation_id="calls_create"
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("accounts.manage_cluster"):
+            raise exceptions.PermissionDenied()
+        serializer = CallWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call = _service(call_create, by=request.user, data=CallData(**serializer.validated_data))
+        return Response(
+            CallDetailSerializer(call_detail(slug=call.slug, viewer=request.user)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CallDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=CallDetailSerializer, operation_id="calls_retrieve")
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(CallDetailSerializer(call_detail(slug=slug, viewer=request.user)).data)
+
+    @extend_schema(
+        request=CallWriteSerializer, responses=CallDetailSerializer, operation_id="calls_update"
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        if not request.user.has_perm("accounts.manage_cluster"):
+            raise exceptions.PermissionDenied()
+        call = get_object_or_404(Call, slug=slug)
+        serializer = CallWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if k != "slug"}
+        data = replace(call_data_of(call), **changes)
+        _service(call_update, call=call, by=request.user, data=data)
+        return Response(CallDetailSerializer(call_detail(slug=slug, viewer=request.user)).data)
+
+
+class CallStatusView(APIView):
+    """POST publishes a draft or closes a published call (cluster managers)."""
+
+    action = "publish"
+
+    @extend_schema(request=None, responses=CallDetailSerializer)
+    def post(self, request: Request, slug: str) -> Response:
+        if not request.user.has_perm("accounts.manage_cluster"):
+            raise exceptions.PermissionDenied()
+        call = get_object_or_404(Call, slug=slug)
+        service = call_publish if self.action == "publish" else call_close
+        _service(service, call=call, by=request.user)
+        return Response(CallDetailSerializer(call_detail(slug=slug, viewer=request.user)).data)
+
+
+class CallInterestView(APIView):
+    """A member organisation's admin declares (POST) or withdraws (DELETE) its interest."""
+
+    @extend_schema(request=OrganisationChoiceSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, slug: str) -> Response:
+        call = call_detail(slug=slug, viewer=request.user)
+        serializer = OrganisationChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = serializer.validated_data["organisation"]
+        _service(call_interest_declare, call=call, organisation=organisation, by=request.user)
+        return Response(
+            {"call": call.slug, "organisation": organisation.slug, "interested": True},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=OrganisationChoiceSerializer, responses=None)
+    def delete(self, request: Request, slug: str) -> Response:
+        call = call_detail(slug=slug, viewer=request.user)
+        serializer = OrganisationChoiceSerializer(data=request.data or request.query_params)
+        serializer.is_valid(raise_exception=True)
+        organisation = serializer.validated_data["organisation"]
+        _service(call_interest_withdraw, call=call, organisation=organisation, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConsortiumListView(APIView):
+    """Consortia the caller's organisations are in or invited to; POST forms one."""
+
+    @extend_schema(responses=ConsortiumSerializer(many=True), operation_id="consortia_list")
+    def get(self, request: Request) -> Response:
+        consortia = consortia_involving(
+            user=request.user, call_slug=request.query_params.get("call")
+        )
+        return Response(ConsortiumSerializer(consortia, many=True).data)
+
+    @extend_schema(request=ConsortiumCreateSerializer, responses=ConsortiumSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = ConsortiumCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consortium = _service(consortium_create, by=request.user, **serializer.validated_data)
+        return Response(
+            ConsortiumSerializer(consortium_detail(pk=consortium.pk, viewer=request.user)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ConsortiumDetailView(APIView):
+    @extend_schema(responses=ConsortiumSerializer, operation_id="consortia_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ConsortiumSerializer(consortium_detail(pk=pk, viewer=request.user)).data)
+
+
+class ConsortiumInvitationView(APIView):
+    """The lead's admin invites a member organisation."""
+
+    @extend_schema(request=OrganisationChoiceSerializer, responses=ConsortiumSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        consortium = consortium_detail(pk=pk, viewer=request.user)
+        serializer = OrganisationChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _service(
+            consortium_invite,
+            consortium=consortium,
+            organisation=serializer.validated_data["organisation"],
+            by=request.user,
+        )
+        return Response(
+            ConsortiumSerializer(consortium_detail(pk=pk, viewer=request.user)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ConsortiumRespondView(APIView):
+    """The invited organisation's admin accepts or declines."""
+
+    @extend_schema(request=ConsortiumRespondSerializer, responses=ConsortiumSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        consortium = consortium_detail(pk=pk, viewer=request.user)
+        serializer = ConsortiumRespondSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = serializer.validated_data["organisation"]
+        membership = next(
+            (m for m in consortium.all_memberships if m.organisation_id == organisation.pk), None
+        )
+        if membership is None:
+            raise exceptions.ValidationError(
+                {"organisation": [_("This organisation is not invited to this consortium.")]}
+            )
+        _service(
+            consortium_respond,
+            membership=membership,
+            accept=serializer.validated_data["accept"],
+            by=request.user,
+        )
+        return Response(ConsortiumSerializer(consortium_detail(pk=pk, viewer=request.user)).data)
+
+
+class ConsortiumLeaveView(APIView):
+    @extend_schema(request=OrganisationChoiceSerializer, responses=ConsortiumSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        consortium = consortium_detail(pk=pk, viewer=request.user)
+        serializer = OrganisationChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _service(
+            consortium_leave,
+            consortium=consortium,
+            organisation=serializer.validated_data["organisation"],
+            by=request.user,
+        )
+        return Response(ConsortiumSerializer(consortium_detail(pk=pk, viewer=request.user)).data)

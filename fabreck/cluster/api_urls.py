@@ -43,3 +43,35 @@ urlpatterns += [
         name="api-collaboration-messages",
     ),
 ]
+
+# Calls for projects and consortia
+urlpatterns += [
+    path("calls/", api.CallListView.as_view(), name="api-calls"),
+    path("calls/<slug:slug>/", api.CallDetailView.as_view(), name="api-call"),
+    path(
+        "calls/<slug:slug>/publish/",
+        api.CallStatusView.as_view(action="publish"),
+        name="api-call-publish",
+    ),
+    path(
+        "calls/<slug:slug>/close/",
+        api.CallStatusView.as_view(action="close"),
+        name="api-call-close",
+    ),
+    path("calls/<slug:slug>/interest/", api.CallInterestView.as_view(), name="api-call-interest"),
+    path("consortia/", api.ConsortiumListView.as_view(), name="api-consortia"),
+    path("consortia/<int:pk>/", api.ConsortiumDetailView.as_view(), name="api-consortium"),
+    path(
+        "consortia/<int:pk>/invitations/",
+        api.ConsortiumInvitationView.as_view(),
+        name="api-consortium-invitations",
+    ),
+    path(
+        "consortia/<int:pk>/respond/",
+        api.ConsortiumRespondView.as_view(),
+        name="api-consortium-respond",
+    ),
+    path(
+        "consortia/<int:pk>/leave/", api.ConsortiumLeaveView.as_view(), name="api-consortium-leave"
+    ),
+]

@@ -58,6 +58,17 @@ class ClusterConfig(AppConfig):
                 20,
             )
         )
+        # Calls for projects and consortia
+        nav_register(NavEntry("calls", _("Calls"), "cluster:calls", everyone, 11))
+        nav_register(
+            NavEntry(
+                "calls-manage",
+                _("Manage calls"),
+                "cluster:calls-manage",
+                has_perm("accounts.manage_cluster"),
+                22,
+            )
+        )
         _collaboration_nav()
 
 

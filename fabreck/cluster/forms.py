@@ -299,3 +299,137 @@ class CollaborationMessageForm(forms.Form):
             "and answers here."
         ),
     )
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+
+from fabreck.cluster.models import Call  # noqa: E402
+from fabreck.cluster.selectors import CallFilters  # noqa: E402
+
+
+def call_filters_from(params: QueryDict) -> CallFilters:
+    """The calls list's query string (page and API alike); bad values are dropped."""
+    try:
+        page = max(1, min(int(params.get("page") or 1), 100_000))
+    except ValueError:
+        page = 1
+    kinds = set(Call.Kind.values)
+    return CallFilters(
+        query=(params.get("q") or "")[:200],
+        kinds=tuple(v for v in params.getlist("kind") if v in kinds),
+        sectors=tuple(params.getlist("sector"))[:10],
+        competences=tuple(params.getlist("competence"))[:20],
+        open_only=(params.get("open") or "1").strip().lower() not in {"0", "false", "no", "all"},
+        page=page,
+    )
+
+
+class CallForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Call.Kind.choices)
+    title_en = forms.CharField(label=_("Title in English"), max_length=200, required=False)
+    title_fr = forms.CharField(label=_("Title in French"), max_length=200, required=False)
+    title_de = forms.CharField(label=_("Title in German"), max_length=200, required=False)
+    summary_en = forms.CharField(label=_("Summary in English"), max_length=500, required=False)
+    summary_fr = forms.CharField(label=_("Summary in French"), max_length=500, required=False)
+    summary_de = forms.CharField(label=_("Summary in German"), max_length=500, required=False)
+    description_en = forms.CharField(
+        label=_("Description in English"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    description_fr = forms.CharField(
+        label=_("Description in French"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    description_de = forms.CharField(
+        label=_("Description in German"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    funder = forms.CharField(label=_("Funder or issuer"), max_length=200)
+    budget = forms.DecimalField(
+        label=_("Budget (EUR)"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    deadline = forms.DateTimeField(
+        label=_("Deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=_("Luxembourg time."),
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"), queryset=Sector.objects.all(), to_field_name="slug", required=False
+    )
+    competences = forms.ModelMultipleChoiceField(
+        label=_("Competences"),
+        queryset=Competence.objects.filter(is_active=True),
+        to_field_name="slug",
+        required=False,
+        help_text=_("Members with one of these competences receive the call in their digest."),
+    )
+    external_url = forms.URLField(label=_("External link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sectors"].label_from_instance = lambda s: s.name
+        self.fields["competences"].label_from_instance = lambda c: c.label
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f"title_{code}") for code in ("en", "fr", "de")):
+            raise ValidationError(_("Give the call a title in at least one language."))
+        return cleaned
+
+
+def call_form_initial(call: Call) -> dict:
+    names = [f"{b}_{c}" for b in ("title", "summary", "description") for c in ("en", "fr", "de")]
+    return {
+        "kind": call.kind,
+        "funder": call.funder,
+        "budget": call.budget,
+        "deadline": call.deadline,
+        "external_url": call.external_url,
+        "sectors": list(call.sectors.all()),
+        "competences": list(call.competences.all()),
+        **{name: getattr(call, name) for name in names},
+    }
+
+
+class CallDocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title of the document"), max_length=200, required=False)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, DOCX, XLSX, ODT or ZIP, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.odt,.zip"}),
+    )
+
+
+class OrganisationSlugField(forms.SlugField):
+    """An organisation named by the address of its profile."""
+
+    def clean(self, value):
+        slug = super().clean(value)
+        if not slug:
+            return None
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            raise ValidationError(_("No organisation has the address “%(slug)s”.") % {"slug": slug})
+        return organisation
+
+
+class ConsortiumCreateForm(forms.Form):
+    lead = forms.ModelChoiceField(
+        label=_("Lead organisation"), queryset=Organisation.objects.none(), to_field_name="slug"
+    )
+    name = forms.CharField(label=_("Name of the consortium"), max_length=200)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = list(organisations)
+        self.fields["lead"].queryset = Organisation.objects.filter(
+            pk__in=[o.pk for o in organisations]
+        )
+        # Rendered from the list already read: no query for the select's options.
+        self.fields["lead"].choices = [(o.slug, o.name) for o in organisations]
+
+
+class InviteForm(forms.Form):
+    organisation = OrganisationSlugField(
+        label=_("Member organisation to invite"),
+        max_length=80,
+        help_text=_("The address of its profile in the directory, e.g. atelier-nova."),
+    )

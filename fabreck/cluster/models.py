@@ -614,3 +614,352 @@ class CollaborationMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_organisation_id} → {self.recipient_organisation_id}: {self.body[:40]}"
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+# Cluster managers publish calls (tenders, grants, competitions); members declare interest
+# and form consortia to answer together; a periodic digest tells members of calls that
+# match their competences.
+
+from django.utils import timezone  # noqa: E402  (kept with the section that needs it)
+
+
+class CallKind(models.TextChoices):
+    TENDER = "tender", _("Tender")
+    GRANT = "grant", _("Grant")
+    COMPETITION = "competition", _("Competition")
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+
+class Call(TimeStampedModel):
+    """A call for projects published by the cluster managers."""
+
+    Kind = CallKind
+    Status = CallStatus
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CallKind.choices)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
+    title_de = models.CharField(_("title (German)"), max_length=200, blank=True)
+    summary_en = models.CharField(_("summary (English)"), max_length=500, blank=True)
+    summary_fr = models.CharField(_("summary (French)"), max_length=500, blank=True)
+    summary_de = models.CharField(_("summary (German)"), max_length=500, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_de = models.TextField(_("description (German)"), blank=True)
+    funder = models.CharField(_("funder or issuer"), max_length=200)
+    budget = models.DecimalField(
+        _("budget (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    deadline = models.DateTimeField(_("deadline"))
+    sectors = models.ManyToManyField(
+        Sector, blank=True, related_name="calls", verbose_name=_("sectors")
+    )
+    competences = models.ManyToManyField(
+        Competence, blank=True, related_name="calls", verbose_name=_("competences")
+    )
+    external_url = models.URLField(_("external link"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    # Normalised (lower-case, accent-free) titles, summaries and funder, for search.
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["deadline", "slug"]
+        indexes = [models.Index(fields=["status", "deadline"], name="cluster_call_status_deadline")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CallKind.values), name="cluster_call_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CallStatus.values), name="cluster_call_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0),
+                name="cluster_call_budget_not_negative",
+            ),
+            # A call that has been published keeps the date it was.
+            models.CheckConstraint(
+                condition=Q(status=CallStatus.DRAFT) | Q(published_at__isnull=False),
+                name="cluster_call_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(title_en="") & Q(title_fr="") & Q(title_de="")),
+                name="cluster_call_has_a_title",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def summary(self) -> str:
+        return localized(self, "summary")
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+
+CALL_DOCUMENT_TYPES = ("pdf", "docx", "xlsx", "odt", "zip")
+CALL_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def call_document_path(document: CallDocument, filename: str) -> str:
+    """Stored under a random name: the original name is kept in `filename` for downloads."""
+    import uuid
+    from pathlib import PurePath
+
+    return f"cluster/calls/{document.call_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class CallDocument(models.Model):
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="documents", verbose_name=_("call")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=call_document_path, max_length=255)
+    filename = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document of a call")
+        verbose_name_plural = _("documents of calls")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=CALL_DOCUMENT_MAX_BYTES),
+                name="cluster_call_document_size_limit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def extension(self) -> str:
+        return self.filename.rsplit(".", 1)[-1].lower() if "." in self.filename else ""
+
+
+class CallInterest(models.Model):
+    """A member organisation tells the cluster it means to answer a call."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="interests", verbose_name=_("call")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="call_interests",
+        verbose_name=_("organisation"),
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interest in a call")
+        verbose_name_plural = _("interests in calls")
+        ordering = ["declared_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "organisation"], name="cluster_call_interest_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.call}"
+
+
+class Consortium(TimeStampedModel):
+    """Member organisations answering a call together, led by one of them."""
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="consortia", verbose_name=_("call")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    lead = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="consortia_led",
+        verbose_name=_("lead organisation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("consortium")
+        verbose_name_plural = _("consortia")
+        ordering = ["call", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "lead"], name="cluster_consortium_one_per_lead")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsortiumMembershipStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    LEFT = "left", _("Left")
+
+
+class ConsortiumMembership(models.Model):
+    Status = ConsortiumMembershipStatus
+
+    consortium = models.ForeignKey(
+        Consortium,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("consortium"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="consortium_memberships",
+        verbose_name=_("organisation"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ConsortiumMembershipStatus.choices,
+        default=ConsortiumMembershipStatus.INVITED,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responded by"),
+    )
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member of a consortium")
+        verbose_name_plural = _("members of consortia")
+        ordering = ["invited_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consortium", "organisation"], name="cluster_consortium_member_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ConsortiumMembershipStatus.values),
+                name="cluster_consortium_member_status_known",
+            ),
+            # An invitation waits for an answer; every other status is one.
+            models.CheckConstraint(
+                condition=Q(status=ConsortiumMembershipStatus.INVITED, responded_at__isnull=True)
+                | (~Q(status=ConsortiumMembershipStatus.INVITED) & Q(responded_at__isnull=False)),
+                name="cluster_consortium_member_answer_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.consortium} ({self.get_status_display()})"
+
+
+class CallDigestConsent(models.Model):
+    """An organisation's admins asked for the periodic digest of matching calls."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="call_digest_consent",
+        verbose_name=_("organisation"),
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("given by"),
+    )
+    given_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent to the call digest")
+        verbose_name_plural = _("consents to the call digest")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+class CallDigestSent(models.Model):
+    """A call was listed in a digest to an organisation: never listed to it again."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="+", verbose_name=_("call")
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("call sent in a digest")
+        verbose_name_plural = _("calls sent in digests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "call"], name="cluster_call_digest_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} → {self.organisation_id}"

@@ -531,3 +531,171 @@ def seed_collaboration(*, scale: str, rng: random.Random, stdout) -> dict[str, i
             )  # fmt: skip
         CollaborationMessage.objects.bulk_create(messages, batch_size=1000)
     return {"collaboration requests": len(requests), "collaboration messages": len(messages)}
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from fabreck.cluster.models import (  # noqa: E402
+    Call,
+    CallDigestConsent,
+    CallInterest,
+    Consortium,
+    ConsortiumMembership,
+)
+
+SCALE_CALLS = {"demo": 6, "large": 300}
+# (kind, funder, title en/fr/de, summary en) of the demo's calls; more are made from them.
+CALL_SUBJECTS = (
+    ("tender", "Ville de Luxembourg",
+     ("Signage for the city's museums", "Signalétique des musées de la Ville",
+      "Beschilderung der städtischen Museen"),
+     "Design and make the wayfinding of four museums."),
+    ("grant", "Kultur:LX",
+     ("Export grant for creative studios", "Aide à l'export pour studios créatifs",
+      "Exportförderung für Kreativstudios"),
+     "Up to half of the cost of showing your work at a fair abroad."),
+    ("competition", "Luxembourg Design Award",
+     ("Young designers competition", "Concours des jeunes designers",
+      "Wettbewerb für junge Designer"),
+     "A prize and a residency for designers under 35."),
+    ("tender", "Fonds Belval",
+     ("Furniture for a university library", "Mobilier d'une bibliothèque universitaire",
+      "Möbel für eine Universitätsbibliothek"),
+     "Tables, shelving and reading chairs in solid wood."),
+    ("grant", "Film Fund Luxembourg",
+     ("Development aid for animated series", "Aide au développement de séries animées",
+      "Entwicklungshilfe für Animationsserien"),
+     "Writing and pilot of an animated series."),
+    ("tender", "Luxinnovation",
+     ("Video campaign on the circular economy", "Campagne vidéo sur l'économie circulaire",
+      "Videokampagne zur Kreislaufwirtschaft"),
+     "Six short videos and their social media cut-downs."),
+)  # fmt: skip
+
+
+@seeder_register(name="cluster-calls", order=25)
+def seed_calls(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
+    """Calls (one closed, one draft at large scale), a few interests, one consortium,
+    and the digest consent of some members."""
+    now = timezone.now()
+    manager = User.objects.filter(email__startswith="cluster-manager@").first()
+    sectors = list(Sector.objects.all())
+    competences_by_sector: dict[int, list[int]] = {}
+    for pk, sector_id in Competence.objects.filter(is_active=True).values_list("pk", "sector_id"):
+        competences_by_sector.setdefault(sector_id, []).append(pk)
+    calls, links = [], []
+    for n in range(SCALE_CALLS[scale]):
+        kind, funder, titles, summary = CALL_SUBJECTS[n % len(CALL_SUBJECTS)]
+        round_ = n // len(CALL_SUBJECTS)
+        suffix = f" ({round_ + 1})" if round_ else ""
+        closed = n == 2 or (scale == "large" and rng.random() < 0.2)
+        status = Call.Status.CLOSED if closed else Call.Status.PUBLISHED
+        if scale == "large" and not closed and rng.random() < 0.05:
+            status = Call.Status.DRAFT
+        deadline = now + timedelta(days=rng.randint(7, 120), hours=rng.randint(0, 23))
+        if closed:
+            deadline = now - timedelta(days=rng.randint(1, 200))
+        sector = rng.choice(sectors)
+        own = competences_by_sector.get(sector.pk, [])
+        chosen = rng.sample(own, min(len(own), rng.randint(1, 3)))
+        title_en, title_fr, title_de = (t + suffix for t in titles)
+        calls.append(
+            Call(
+                slug=slugify(title_en)[:70] + (f"-{round_ + 1}" if round_ else ""),
+                kind=kind,
+                funder=funder,
+                title_en=title_en,
+                title_fr=title_fr,
+                title_de=title_de,
+                summary_en=summary,
+                description_en=f"{summary}\n\nAnswers are expected in English or French.",
+                budget=Decimal(rng.randint(5, 400) * 1000) if kind != "competition" else None,
+                deadline=deadline,
+                status=status,
+                published_at=None if status == Call.Status.DRAFT else now - timedelta(days=30),
+                closed_at=now - timedelta(days=1) if closed else None,
+                created_by=manager,
+                search_text=search_normalize(" ".join([funder, *titles, summary])),
+            )
+        )
+        links.append((sector.pk, chosen))
+    with transaction.atomic():
+        Call.objects.bulk_create(calls, batch_size=1000)
+        ids = dict(Call.objects.values_list("slug", "pk"))
+        call_ids = [ids[c.slug] for c in calls]
+        Call.sectors.through.objects.bulk_create(
+            [
+                Call.sectors.through(call_id=pk, sector_id=sector_id)
+                for pk, (sector_id, _c) in zip(call_ids, links, strict=True)
+            ]
+        )
+        Call.competences.through.objects.bulk_create(
+            [
+                Call.competences.through(call_id=pk, competence_id=competence_id)
+                for pk, (_s, chosen) in zip(call_ids, links, strict=True)
+                for competence_id in chosen
+            ]
+        )
+        counts = _seed_call_answers(rng=rng, call_ids=call_ids, now=now)
+    return {"calls": len(calls), **counts}
+
+
+def _seed_call_answers(*, rng: random.Random, call_ids: list[int], now) -> dict[str, int]:
+    members = list(
+        Organisation.objects.filter(status=Organisation.Status.MEMBER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    open_calls = list(
+        Call.objects.filter(pk__in=call_ids, status=Call.Status.PUBLISHED, deadline__gt=now)
+        .order_by("deadline")
+        .values_list("pk", flat=True)
+    )
+    if len(members) < 3 or not open_calls:
+        return {}
+    consents = [CallDigestConsent(organisation_id=pk) for pk in members if rng.random() < 0.3]
+    CallDigestConsent.objects.bulk_create(consents, batch_size=5000)
+    # The demo organisation admin's organisation leads a consortium when it is a member.
+    demo_admin = User.objects.filter(email__startswith="organisation-admin@").first()
+    own = (
+        OrganisationPerson.objects.filter(user=demo_admin, organisation__status="member")
+        .values_list("organisation_id", flat=True)
+        .first()
+        if demo_admin
+        else None
+    )
+    lead = own or members[0]
+    partners = rng.sample([pk for pk in members if pk != lead], 2)
+    call_id = open_calls[0]
+    interests = {(call_id, lead), (call_id, partners[0]), (call_id, partners[1])}
+    for other in open_calls[1:3]:
+        interests.add((other, rng.choice(members)))
+    CallInterest.objects.bulk_create(
+        [CallInterest(call_id=c, organisation_id=o, declared_by=demo_admin) for c, o in interests]
+    )
+    consortium = Consortium.objects.create(
+        call_id=call_id, lead_id=lead, name="Consortium Minett", created_by=demo_admin
+    )
+    ConsortiumMembership.objects.bulk_create(
+        [
+            ConsortiumMembership(
+                consortium=consortium, organisation_id=lead, status="accepted",
+                invited_by=demo_admin, responded_at=now, responded_by=demo_admin,
+            ),
+            ConsortiumMembership(
+                consortium=consortium, organisation_id=partners[0], status="accepted",
+                invited_by=demo_admin, responded_at=now,
+            ),
+            ConsortiumMembership(
+                consortium=consortium, organisation_id=partners[1], status="invited",
+                invited_by=demo_admin,
+            ),
+        ]
+    )  # fmt: skip
+    return {
+        "interests in calls": len(interests),
+        "consortia": 1,
+        "digest consents": len(consents),
+    }

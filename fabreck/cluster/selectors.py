@@ -960,3 +960,452 @@ def collaboration_messages_visible(
     return messages.select_related(
         "sender", "sender_organisation", "recipient_organisation"
     ).order_by("created_at", "pk")
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+
+
+from fabreck.cluster.models import (  # noqa: E402
+    Call,
+    CallDocument,
+    CallInterest,
+    Consortium,
+    ConsortiumMembership,
+)
+
+CALL_PAGE_SIZE = 20
+MANAGING_ROLES = (OrganisationPerson.Role.OWNER, OrganisationPerson.Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    query: str = ""
+    kinds: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    competences: tuple[str, ...] = ()
+    open_only: bool = True
+    page: int = 1
+
+
+def calls_public() -> QuerySet[Call]:
+    """Calls anyone may read: published ones, open or past, and closed ones."""
+    return Call.objects.filter(status__in=[Call.Status.PUBLISHED, Call.Status.CLOSED])
+
+
+def calls_open(*, now: datetime | None = None) -> QuerySet[Call]:
+    """Published calls whose deadline is still ahead."""
+    return Call.objects.filter(status=Call.Status.PUBLISHED, deadline__gt=now or timezone.now())
+
+
+def _call_text_matching(qs: QuerySet[Call], terms: list[str]) -> QuerySet[Call]:
+    """Every word starts a word of the title, summary or funder (any language), or names
+    one of the call's competences through the taxonomy ("menuisier" finds carpentry)."""
+    if not terms:
+        return qs
+    expansions = competences_matching(terms)
+    through = Call.competences.through
+    for term in terms:
+        found = Q(pk__in=[])
+        for variant in term_variants(term):
+            found |= _sqlite_found("search_text", variant)
+        if expansions[term]:
+            found |= Q(
+                Exists(
+                    through.objects.filter(
+                        call_id=OuterRef("pk"), competence_id__in=expansions[term]
+                    )
+                )
+            )
+        qs = qs.filter(found)
+    return qs
+
+
+def _calls_filtered(qs: QuerySet[Call], filters: CallFilters) -> QuerySet[Call]:
+    if filters.kinds:
+        qs = qs.filter(kind__in=filters.kinds)
+    if filters.sectors:
+        qs = qs.filter(
+            Exists(
+                Call.sectors.through.objects.filter(
+                    call_id=OuterRef("pk"), sector__slug__in=filters.sectors
+                )
+            )
+        )
+    if filters.competences:
+        qs = qs.filter(
+            Exists(
+                Call.competences.through.objects.filter(
+                    call_id=OuterRef("pk"), competence__slug__in=filters.competences
+                )
+            )
+        )
+    return _call_text_matching(qs, search_terms(filters.query)[:8])
+
+
+def calls_search(*, filters: CallFilters, now: datetime | None = None) -> Page:
+    """The public list of calls: open ones soonest deadline first, or every published call
+    latest deadline first. One page, with sectors and competences prefetched."""
+    if filters.open_only:
+        qs = calls_open(now=now).order_by("deadline", "slug")
+    else:
+        qs = calls_public().order_by("-deadline", "slug")
+    qs = (
+        _calls_filtered(qs, filters)
+        .annotate(
+            interested=Count("interests", distinct=True),
+            consortia_count=Count("consortia", distinct=True),
+        )
+        .prefetch_related(
+            "sectors", Prefetch("competences", queryset=Competence.objects.order_by("label_en"))
+        )
+    )
+    return Paginator(qs, CALL_PAGE_SIZE).get_page(filters.page)
+
+
+def call_filter_choices() -> dict[str, list]:
+    """What the filters of the calls page offer: every sector, and the competences some
+    public call asks for."""
+    return {
+        "kinds": Call.Kind.choices,
+        "sectors": list(Sector.objects.all()),
+        "competences": list(
+            Competence.objects.filter(
+                Exists(
+                    Call.competences.through.objects.filter(
+                        competence_id=OuterRef("pk"),
+                        call__status__in=[Call.Status.PUBLISHED, Call.Status.CLOSED],
+                    )
+                )
+            ).order_by("label_en")
+        ),
+    }
+
+
+def call_is_open(call: Call, *, now: datetime | None = None) -> bool:
+    return call.status == Call.Status.PUBLISHED and call.deadline > (now or timezone.now())
+
+
+def call_detail(*, slug: str, viewer: User | None = None) -> Call:
+    """A published or closed call with its documents, the member organisations interested
+    (those in the public directory) and its consortia with their accepted members. Drafts
+    only for cluster managers."""
+    call = (
+        Call.objects.filter(slug=slug)
+        .prefetch_related(
+            "sectors",
+            Prefetch("competences", queryset=Competence.objects.order_by("label_en")),
+            Prefetch("documents", queryset=CallDocument.objects.order_by("uploaded_at", "pk")),
+            Prefetch(
+                "interests",
+                queryset=CallInterest.objects.filter(
+                    organisation__status=Organisation.Status.MEMBER,
+                    organisation__directory_consent=True,
+                )
+                .select_related("organisation")
+                .order_by("organisation__name"),
+                to_attr="public_interests",
+            ),
+            Prefetch(
+                "consortia",
+                queryset=Consortium.objects.select_related("lead")
+                .prefetch_related(
+                    Prefetch(
+                        "memberships",
+                        queryset=ConsortiumMembership.objects.filter(
+                            status=ConsortiumMembership.Status.ACCEPTED
+                        )
+                        .select_related("organisation")
+                        .order_by("organisation__name"),
+                        to_attr="accepted",
+                    )
+                )
+                .order_by("name"),
+                to_attr="consortia_list",
+            ),
+        )
+        .first()
+    )
+    if call is None:
+        raise Http404
+    if call.status == Call.Status.DRAFT and not _may_see_drafts(viewer):
+        raise Http404
+    return call
+
+
+def _may_see_drafts(viewer: User | None) -> bool:
+    return bool(
+        viewer is not None
+        and viewer.is_authenticated
+        and viewer.has_perm("accounts.manage_cluster")
+    )
+
+
+def call_document_for(*, slug: str, pk: int, viewer: User | None) -> CallDocument:
+    """A document of a call the viewer may read (a draft's only for cluster managers)."""
+    document = CallDocument.objects.select_related("call").filter(call__slug=slug, pk=pk).first()
+    if document is None or (
+        document.call.status == Call.Status.DRAFT and not _may_see_drafts(viewer)
+    ):
+        raise Http404
+    return document
+
+
+def calls_managed(*, status: str = "") -> QuerySet[Call]:
+    """Every call, drafts included, for the cluster managers' list."""
+    qs = Call.objects.annotate(
+        interested=Count("interests", distinct=True),
+        consortia_count=Count("consortia", distinct=True),
+        documents_count=Count("documents", distinct=True),
+    ).order_by("-created_at", "pk")
+    if status in Call.Status.values:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def call_match(
+    *,
+    call_competences: set[int],
+    call_sectors: set[int],
+    organisation_competences: set[int],
+    organisation_sectors: set[int],
+) -> bool:
+    """Whether a call is for an organisation. A call that names competences is for the
+    organisations that have one of them; a call that names only sectors is for the
+    organisations working in one of them; a call that names neither is for no one in
+    particular (it is on the public list)."""
+    if call_competences:
+        return bool(call_competences & organisation_competences)
+    return bool(call_sectors & organisation_sectors)
+
+
+def calls_matching_organisations(
+    *, organisations: QuerySet[Organisation] | list[Organisation], now: datetime | None = None
+) -> dict[int, list[Call]]:
+    """For each organisation (by id), the open calls that match it, soonest deadline first.
+
+    A fixed number of queries whatever the number of organisations and calls: the open
+    calls are few, and the links of both sides are read in one query each.
+    """
+    if isinstance(organisations, list):
+        organisation_ids: object = [o.pk for o in organisations]
+    else:
+        organisation_ids = organisations.values("pk")
+    calls = list(calls_open(now=now).order_by("deadline", "slug"))
+    if not calls:
+        return {}
+    call_ids = [call.pk for call in calls]
+    call_competences: dict[int, set[int]] = {}
+    for call_id, competence_id in Call.competences.through.objects.filter(
+        call_id__in=call_ids
+    ).values_list("call_id", "competence_id"):
+        call_competences.setdefault(call_id, set()).add(competence_id)
+    call_sectors: dict[int, set[int]] = {}
+    for call_id, sector_id in Call.sectors.through.objects.filter(call_id__in=call_ids).values_list(
+        "call_id", "sector_id"
+    ):
+        call_sectors.setdefault(call_id, set()).add(sector_id)
+    own_competences: dict[int, set[int]] = {}
+    for org_id, competence_id in Organisation.competences.through.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "competence_id"):
+        own_competences.setdefault(org_id, set()).add(competence_id)
+    own_sectors: dict[int, set[int]] = {}
+    for org_id, sector_id in Organisation.sectors.through.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "sector_id"):
+        own_sectors.setdefault(org_id, set()).add(sector_id)
+    result: dict[int, list[Call]] = {}
+    for org_id in own_competences.keys() | own_sectors.keys():
+        matching = [
+            call
+            for call in calls
+            if call_match(
+                call_competences=call_competences.get(call.pk, set()),
+                call_sectors=call_sectors.get(call.pk, set()),
+                organisation_competences=own_competences.get(org_id, set()),
+                organisation_sectors=own_sectors.get(org_id, set()),
+            )
+        ]
+        if matching:
+            result[org_id] = matching
+    return result
+
+
+def organisations_answering_for(*, user: User) -> list[Organisation]:
+    """The member organisations `user` owns or administers: those they may answer calls for."""
+    return list(
+        Organisation.objects.filter(
+            status=Organisation.Status.MEMBER,
+            memberships__user=user,
+            memberships__role__in=MANAGING_ROLES,
+        ).order_by("name")
+    )
+
+
+@dataclass
+class CallViewerOrganisation:
+    organisation: Organisation
+    interested: bool
+    consortium: Consortium | None  # the one it leads for this call
+
+
+def call_viewer_organisations(*, call: Call, user: User | None) -> list[CallViewerOrganisation]:
+    """For the call page: the viewer's member organisations, whether each declared its
+    interest and which consortium it leads. Three queries at most."""
+    if user is None or not user.is_authenticated:
+        return []
+    mine = organisations_answering_for(user=user)
+    if not mine:
+        return []
+    interested = set(
+        CallInterest.objects.filter(call=call, organisation__in=mine).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    led = {c.lead_id: c for c in Consortium.objects.filter(call=call, lead__in=mine)}
+    return [CallViewerOrganisation(o, o.pk in interested, led.get(o.pk)) for o in mine]
+
+
+def consortium_detail(*, pk: int, viewer: User) -> Consortium:
+    """A consortium with all its memberships (invitations included), for the people of the
+    organisations involved and for cluster managers; 404 for anyone else."""
+    consortium = (
+        Consortium.objects.select_related("call", "lead")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=ConsortiumMembership.objects.select_related("organisation").order_by(
+                    "invited_at", "pk"
+                ),
+                to_attr="all_memberships",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if consortium is None or not viewer.is_authenticated:
+        raise Http404
+    involved = {m.organisation_id for m in consortium.all_memberships}
+    if not (
+        viewer.has_perm("accounts.manage_cluster")
+        or OrganisationPerson.objects.filter(user=viewer, organisation_id__in=involved).exists()
+    ):
+        raise Http404
+    return consortium
+
+
+def consortium_managed_organisations(*, consortium: Consortium, user: User) -> set[int]:
+    """Which organisations of the consortium `user` may act for (owner or admin)."""
+    involved = [m.organisation_id for m in consortium.all_memberships]
+    return set(
+        OrganisationPerson.objects.filter(
+            user=user, organisation_id__in=involved, role__in=MANAGING_ROLES
+        ).values_list("organisation_id", flat=True)
+    )
+
+
+def consortia_of(*, user: User) -> list[ConsortiumMembership]:
+    """The consortia the user's organisations are in or invited to, invitations first."""
+    return list(
+        ConsortiumMembership.objects.filter(
+            organisation__memberships__user=user,
+            status__in=[ConsortiumMembership.Status.INVITED, ConsortiumMembership.Status.ACCEPTED],
+        )
+        .select_related("consortium__call", "consortium__lead", "organisation")
+        # "invited" sorts after "accepted": descending puts the invitations first.
+        .order_by("-status", "consortium__call__deadline", "pk")
+    )
+
+
+def member_consortia_candidates(*, consortium: Consortium) -> QuerySet[Organisation]:
+    """Member organisations the lead may invite: members not already in or invited."""
+    return (
+        Organisation.objects.filter(status=Organisation.Status.MEMBER)
+        .exclude(
+            Exists(
+                ConsortiumMembership.objects.filter(
+                    organisation_id=OuterRef("pk"),
+                    consortium=consortium,
+                    status__in=[
+                        ConsortiumMembership.Status.INVITED,
+                        ConsortiumMembership.Status.ACCEPTED,
+                    ],
+                )
+            )
+        )
+        .order_by("name")
+    )
+
+
+@dataclass
+class CallsForOrganisation:
+    organisation: Organisation
+    calls: list[Call]
+    more: int  # matching calls not listed
+    can_manage: bool
+    digest: bool  # the organisation asked for the digest
+
+
+def calls_dashboard(*, user: User, limit: int = 5) -> list[CallsForOrganisation]:
+    """ "Calls for you": for each member organisation of the user, the open calls that match
+    it (soonest deadline first) and whether it receives the digest."""
+    from fabreck.cluster.models import CallDigestConsent
+
+    people = list(
+        OrganisationPerson.objects.filter(
+            user=user, organisation__status=Organisation.Status.MEMBER
+        )
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    if not people:
+        return []
+    organisations = [p.organisation for p in people]
+    matches = calls_matching_organisations(organisations=organisations)
+    consenting = set(
+        CallDigestConsent.objects.filter(organisation__in=organisations).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return [
+        CallsForOrganisation(
+            organisation=p.organisation,
+            calls=matches.get(p.organisation_id, [])[:limit],
+            more=max(0, len(matches.get(p.organisation_id, [])) - limit),
+            can_manage=p.can_manage,
+            digest=p.organisation_id in consenting,
+        )
+        for p in people
+    ]
+
+
+def consortia_involving(*, user: User, call_slug: str | None = None) -> QuerySet[Consortium]:
+    """Consortia that the user's organisations are in or invited to (optionally for one
+    call), with every membership: two queries whatever their number."""
+    qs = Consortium.objects.filter(
+        Exists(
+            ConsortiumMembership.objects.filter(
+                consortium_id=OuterRef("pk"),
+                organisation__memberships__user=user,
+                status__in=[
+                    ConsortiumMembership.Status.INVITED,
+                    ConsortiumMembership.Status.ACCEPTED,
+                ],
+            )
+        )
+    )
+    if call_slug:
+        qs = qs.filter(call__slug=call_slug)
+    return (
+        qs.select_related("call", "lead")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=ConsortiumMembership.objects.select_related("organisation").order_by(
+                    "invited_at", "pk"
+                ),
+                to_attr="all_memberships",
+            )
+        )
+        .order_by("call__deadline", "name")
+    )

@@ -328,7 +328,7 @@ def person_invite(
             raise ValidationError(
                 {"email": _("%(email)s has already been invited.") % {"email": email}}
             ) from error
-        _invitation_mail(invitation=invitation, secret=secret)
+        _person_invitation_mail(invitation=invitation, secret=secret)
     return invitation, secret
 
 
@@ -336,7 +336,7 @@ def _is_owner(organisation: Organisation, user: User) -> bool:
     return organisation.memberships.filter(user=user, role=Role.OWNER).exists()
 
 
-def _invitation_mail(*, invitation: OrganisationInvitation, secret: str) -> None:
+def _person_invitation_mail(*, invitation: OrganisationInvitation, secret: str) -> None:
     # Someone who already has an account reads it in their language; others in the
     # inviter's, the best guess for a colleague.
     invitee = User.objects.filter(email__iexact=invitation.email).first()
@@ -866,3 +866,645 @@ def _collaboration_relay(*, message: CollaborationMessage, counterpart: Organisa
                 to=[person.email],
             )
         )
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+# Cluster managers publish calls; members declare interest and form consortia; a digest
+# tells members, once per call, of the open calls that match them.
+
+import zipfile  # noqa: E402
+from datetime import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from pathlib import PurePath  # noqa: E402
+
+from fabreck.cluster.models import (  # noqa: E402
+    CALL_DOCUMENT_MAX_BYTES,
+    CALL_DOCUMENT_TYPES,
+    Call,
+    CallDigestConsent,
+    CallDigestSent,
+    CallDocument,
+    CallInterest,
+    Consortium,
+    ConsortiumMembership,
+)
+
+CallStatus = Call.Status
+Membership = ConsortiumMembership.Status
+MANAGING_ROLES = (OrganisationPerson.Role.OWNER, OrganisationPerson.Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class CallData:
+    """What a cluster manager tells about a call."""
+
+    kind: str
+    funder: str
+    deadline: datetime
+    title_en: str = ""
+    title_fr: str = ""
+    title_de: str = ""
+    summary_en: str = ""
+    summary_fr: str = ""
+    summary_de: str = ""
+    description_en: str = ""
+    description_fr: str = ""
+    description_de: str = ""
+    budget: Decimal | None = None
+    sectors: Iterable[Sector] = ()
+    competences: Iterable[Competence] = ()
+    external_url: str = ""
+    slug: str = ""
+
+
+CALL_TEXT_FIELDS = tuple(
+    f"{base}_{code}" for base in ("title", "summary", "description") for code in LANGUAGE_CODES
+)
+
+
+def call_data_of(call: Call) -> CallData:
+    """A call's current data, to change a few fields of it (the API's PATCH)."""
+    return CallData(
+        kind=call.kind,
+        funder=call.funder,
+        deadline=call.deadline,
+        budget=call.budget,
+        sectors=list(call.sectors.all()),
+        competences=list(call.competences.all()),
+        external_url=call.external_url,
+        slug=call.slug,
+        **{name: getattr(call, name) for name in CALL_TEXT_FIELDS},
+    )
+
+
+def _cluster_manager_required(user: User) -> None:
+    if not (user and user.is_authenticated and user.has_perm("accounts.manage_cluster")):
+        raise PermissionDenied(_("Only cluster managers may manage calls."))
+
+
+def _organisation_admin_required(organisation: Organisation, user: User) -> None:
+    if not OrganisationPerson.objects.filter(
+        organisation=organisation, user=user, role__in=MANAGING_ROLES
+    ).exists():
+        raise PermissionDenied(
+            _("Only the owners and admins of %(name)s may do this.") % {"name": organisation.name}
+        )
+
+
+def _member_required(organisation: Organisation) -> None:
+    if organisation.status != Organisation.Status.MEMBER:
+        raise ValidationError(
+            _("%(name)s is not a member of the cluster: only members can answer calls.")
+            % {"name": organisation.name}
+        )
+
+
+def _call_open_required(call: Call, now: datetime | None = None) -> None:
+    if call.status != CallStatus.PUBLISHED:
+        raise ValidationError(_("This call is not open."))
+    if call.deadline <= (now or timezone.now()):
+        raise ValidationError(_("The deadline of this call has passed."))
+
+
+def _call_validate(data: CallData, *, deadline_changed: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    if not any(getattr(data, f"title_{code}").strip() for code in LANGUAGE_CODES):
+        errors["title_en"] = [_("Give the call a title in at least one language.")]
+    if data.kind not in Call.Kind.values:
+        errors["kind"] = [_("Choose a tender, a grant or a competition.")]
+    if not data.funder.strip():
+        errors["funder"] = [_("Say who funds or issues the call.")]
+    if data.budget is not None and data.budget < 0:
+        errors["budget"] = [_("The budget cannot be negative.")]
+    if deadline_changed and data.deadline <= timezone.now():
+        errors["deadline"] = [_("The deadline must be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _call_fill(call: Call, data: CallData) -> None:
+    call.kind = data.kind
+    call.funder = data.funder.strip()
+    call.deadline = data.deadline
+    call.budget = data.budget
+    call.external_url = data.external_url
+    for name in CALL_TEXT_FIELDS:
+        setattr(call, name, getattr(data, name).strip())
+    call.search_text = call_search_text(call)
+
+
+def call_search_text(call: Call) -> str:
+    """What the calls' search reads: titles and summaries (every language) and funder."""
+    names = [f"{base}_{code}" for base in ("title", "summary") for code in LANGUAGE_CODES]
+    return search_normalize(" ".join([call.funder, *(getattr(call, name) for name in names)]))
+
+
+def _call_slug(data: CallData) -> str:
+    if data.slug:
+        if Call.objects.filter(slug=data.slug).exists():
+            raise ValidationError(
+                {"slug": _("The address “%(slug)s” is already taken.") % {"slug": data.slug}}
+            )
+        return data.slug
+    title = next(
+        getattr(data, f"title_{code}") for code in LANGUAGE_CODES if getattr(data, f"title_{code}")
+    )
+    base = slugify(title)[:70] or "call"
+    slug, n = base, 1
+    while Call.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def call_create(*, by: User, data: CallData) -> Call:
+    """A cluster manager drafts a call; it is public once published."""
+    _cluster_manager_required(by)
+    _call_validate(data, deadline_changed=True)
+    call = Call(slug=_call_slug(data), created_by=by, status=CallStatus.DRAFT)
+    _call_fill(call, data)
+    call.full_clean(exclude=["sectors", "competences", "created_by"])
+    try:
+        with transaction.atomic():
+            call.save()
+            call.sectors.set(data.sectors)
+            call.competences.set(data.competences)
+    except IntegrityError as error:  # two managers raced for the same address
+        raise ValidationError(
+            {"slug": _("The address “%(slug)s” is already taken.") % {"slug": call.slug}}
+        ) from error
+    return call
+
+
+def call_update(*, call: Call, by: User, data: CallData) -> Call:
+    """A cluster manager changes a call (its address stays, links keep working)."""
+    _cluster_manager_required(by)
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if call.status == CallStatus.CLOSED:
+            raise ValidationError(_("A closed call can no longer be changed."))
+        # The form shows minutes: a deadline sent back unchanged may have lost its seconds.
+        moved = abs((data.deadline - call.deadline).total_seconds()) >= 60
+        _call_validate(data, deadline_changed=moved)
+        _call_fill(call, data)
+        call.full_clean(exclude=["sectors", "competences", "created_by"])
+        call.save()
+        call.sectors.set(data.sectors)
+        call.competences.set(data.competences)
+    return call
+
+
+def call_publish(*, call: Call, by: User) -> Call:
+    _cluster_manager_required(by)
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if call.status != CallStatus.DRAFT:
+            raise ValidationError(_("Only a draft can be published."))
+        if call.deadline <= timezone.now():
+            raise ValidationError(
+                _("The deadline has passed: move it to the future before publishing.")
+            )
+        call.status = CallStatus.PUBLISHED
+        call.published_at = timezone.now()
+        call.save(update_fields=["status", "published_at", "updated_at"])
+    return call
+
+
+def call_close(*, call: Call, by: User) -> Call:
+    """No more interest, consortia or answers; the call stays visible as closed."""
+    _cluster_manager_required(by)
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        if call.status != CallStatus.PUBLISHED:
+            raise ValidationError(_("Only a published call can be closed."))
+        call.status = CallStatus.CLOSED
+        call.closed_at = timezone.now()
+        call.save(update_fields=["status", "closed_at", "updated_at"])
+    return call
+
+
+def _document_kind_ok(upload: UploadedFile, extension: str) -> bool:
+    """The content is what the extension says: a PDF, or a ZIP (OOXML and ODF are ZIPs)."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if extension == "pdf":
+        return head.startswith(b"%PDF-")
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if extension == "docx":
+                return "word/document.xml" in names
+            if extension == "xlsx":
+                return "xl/workbook.xml" in names
+            if extension == "odt":
+                return (
+                    "mimetype" in names
+                    and archive.read("mimetype").strip()
+                    == b"application/vnd.oasis.opendocument.text"
+                )
+            return True
+    except zipfile.BadZipFile:
+        return False
+    finally:
+        upload.seek(0)
+
+
+def call_document_add(*, call: Call, by: User, title: str, file: UploadedFile) -> CallDocument:
+    """A cluster manager attaches a document (PDF, DOCX, XLSX, ODT or ZIP, at most 10 MB)."""
+    _cluster_manager_required(by)
+    filename = PurePath(file.name or "").name[:255]
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in CALL_DOCUMENT_TYPES:
+        raise ValidationError(
+            {"file": _("This type of file is not accepted: upload a PDF, DOCX, XLSX, ODT or ZIP.")}
+        )
+    if file.size > CALL_DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is too large (%(size)s MB): at most 10 MB.")
+                % {"size": f"{file.size / 1024 / 1024:.1f}"}
+            }
+        )
+    if not _document_kind_ok(file, extension):
+        raise ValidationError(
+            {"file": _("This file is not a valid %(type)s file.") % {"type": extension.upper()}}
+        )
+    title = title.strip() or PurePath(filename).stem
+    document = CallDocument(
+        call=call, title=title[:200], filename=filename, size=file.size, uploaded_by=by
+    )
+    with transaction.atomic():
+        document.file.save(filename, file, save=False)
+        try:
+            document.save()
+        except Exception:
+            document.file.delete(save=False)
+            raise
+    return document
+
+
+def call_document_delete(*, document: CallDocument, by: User) -> None:
+    _cluster_manager_required(by)
+    storage, name = document.file.storage, document.file.name
+    with transaction.atomic():
+        document.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def call_interest_declare(*, call: Call, organisation: Organisation, by: User) -> CallInterest:
+    """A member organisation's admin says it means to answer the call (again: no change)."""
+    _organisation_admin_required(organisation, by)
+    _member_required(organisation)
+    _call_open_required(call)
+    try:
+        with transaction.atomic():
+            interest, _created = CallInterest.objects.get_or_create(
+                call=call, organisation=organisation, defaults={"declared_by": by}
+            )
+    except IntegrityError:  # declared twice at the same instant
+        interest = CallInterest.objects.get(call=call, organisation=organisation)
+    return interest
+
+
+def call_interest_withdraw(*, call: Call, organisation: Organisation, by: User) -> None:
+    _organisation_admin_required(organisation, by)
+    _call_open_required(call)
+    with transaction.atomic():
+        if ConsortiumMembership.objects.filter(
+            consortium__call=call, organisation=organisation, status=Membership.ACCEPTED
+        ).exists():
+            raise ValidationError(
+                _("%(name)s is in a consortium for this call: leave it first.")
+                % {"name": organisation.name}
+            )
+        deleted, _rows = CallInterest.objects.filter(call=call, organisation=organisation).delete()
+        if not deleted:
+            raise ValidationError(
+                _("%(name)s has not declared interest in this call.") % {"name": organisation.name}
+            )
+
+
+def consortium_create(*, call: Call, lead: Organisation, name: str, by: User) -> Consortium:
+    """A member organisation starts a consortium for a call, which it leads. Leading
+    declares its interest in the call."""
+    _organisation_admin_required(lead, by)
+    _member_required(lead)
+    _call_open_required(call)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the consortium a name.")})
+    if len(name) > 200:
+        raise ValidationError({"name": _("The name is too long: at most 200 characters.")})
+    taken = ValidationError(
+        _("%(name)s already leads a consortium for this call.") % {"name": lead.name}
+    )
+    if Consortium.objects.filter(call=call, lead=lead).exists():
+        raise taken
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            consortium = Consortium.objects.create(call=call, lead=lead, name=name, created_by=by)
+            ConsortiumMembership.objects.create(
+                consortium=consortium,
+                organisation=lead,
+                status=Membership.ACCEPTED,
+                invited_by=by,
+                invited_at=now,
+                responded_by=by,
+                responded_at=now,
+            )
+            CallInterest.objects.get_or_create(
+                call=call, organisation=lead, defaults={"declared_by": by}
+            )
+    except IntegrityError as error:
+        raise taken from error
+    return consortium
+
+
+def _admins_of(organisation: Organisation) -> list[User]:
+    return list(
+        User.objects.filter(
+            organisation_memberships__organisation=organisation,
+            organisation_memberships__role__in=MANAGING_ROLES,
+            is_active=True,
+        ).order_by("email")
+    )
+
+
+def consortium_invite(
+    *, consortium: Consortium, organisation: Organisation, by: User
+) -> ConsortiumMembership:
+    """The lead invites another member organisation; its admins are told by e-mail."""
+    _organisation_admin_required(consortium.lead, by)
+    if organisation.status != Organisation.Status.MEMBER:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "%(name)s is not a member of the cluster: only members can join a consortium."
+                )
+                % {"name": organisation.name}
+            }
+        )
+    already = ValidationError(
+        {
+            "organisation": _("%(name)s is already in this consortium or invited to it.")
+            % {"name": organisation.name}
+        }
+    )
+    try:
+        with transaction.atomic():
+            consortium = (
+                Consortium.objects.select_for_update().select_related("call").get(pk=consortium.pk)
+            )
+            _call_open_required(consortium.call)
+            membership = ConsortiumMembership.objects.filter(
+                consortium=consortium, organisation=organisation
+            ).first()
+            now = timezone.now()
+            if membership is None:
+                membership = ConsortiumMembership.objects.create(
+                    consortium=consortium, organisation=organisation, invited_by=by, invited_at=now
+                )
+            elif membership.status in {Membership.INVITED, Membership.ACCEPTED}:
+                raise already
+            else:  # it declined or left before: a new invitation
+                membership.status = Membership.INVITED
+                membership.invited_by, membership.invited_at = by, now
+                membership.responded_by, membership.responded_at = None, None
+                membership.save()
+            _invitation_mail(membership=membership, invited_by=by)
+    except IntegrityError as error:  # invited twice at the same instant
+        raise already from error
+    return membership
+
+
+def _consortium_url(consortium: Consortium) -> str:
+    return settings.SITE_URL + reverse("cluster:consortium", args=[consortium.pk])
+
+
+def _invitation_mail(*, membership: ConsortiumMembership, invited_by: User) -> None:
+    consortium = membership.consortium
+    for recipient in _admins_of(membership.organisation):
+        with translation.override(recipient.preferred_language):
+            context = {
+                "recipient": recipient,
+                "organisation": membership.organisation,
+                "consortium": consortium,
+                "call": consortium.call,
+                "lead": consortium.lead,
+                "invited_by": invited_by,
+                "url": _consortium_url(consortium),
+            }
+            subject = _("[Fabreck] %(lead)s invites %(name)s to answer a call together") % {
+                "lead": consortium.lead.name,
+                "name": membership.organisation.name,
+            }
+            body = render_to_string("cluster/email/consortium_invitation.txt", context)
+        email_send_on_commit(EmailMessage(subject=subject, body=body, to=[recipient.email]))
+
+
+def consortium_respond(
+    *, membership: ConsortiumMembership, accept: bool, by: User
+) -> ConsortiumMembership:
+    """The invited organisation's admin accepts (which declares its interest) or declines."""
+    _organisation_admin_required(membership.organisation, by)
+    with transaction.atomic():
+        membership = (
+            ConsortiumMembership.objects.select_for_update()
+            .select_related("consortium__call", "consortium__lead", "organisation")
+            .get(pk=membership.pk)
+        )
+        if membership.status != Membership.INVITED:
+            raise ValidationError(_("This invitation has already been answered."))
+        call = membership.consortium.call
+        if accept:
+            _call_open_required(call)
+            _member_required(membership.organisation)
+            CallInterest.objects.get_or_create(
+                call=call, organisation=membership.organisation, defaults={"declared_by": by}
+            )
+        membership.status = Membership.ACCEPTED if accept else Membership.DECLINED
+        membership.responded_by, membership.responded_at = by, timezone.now()
+        membership.save(update_fields=["status", "responded_by", "responded_at"])
+        _answer_mail(membership=membership)
+    return membership
+
+
+def _answer_mail(*, membership: ConsortiumMembership) -> None:
+    """The lead's admins learn the answer to their invitation."""
+    consortium = membership.consortium
+    for recipient in _admins_of(consortium.lead):
+        with translation.override(recipient.preferred_language):
+            context = {
+                "recipient": recipient,
+                "membership": membership,
+                "consortium": consortium,
+                "status": membership.get_status_display(),
+                "url": _consortium_url(consortium),
+            }
+            subject = _("[Fabreck] %(name)s: %(status)s") % {
+                "name": membership.organisation.name,
+                "status": membership.get_status_display(),
+            }
+            body = render_to_string("cluster/email/consortium_answer.txt", context)
+        email_send_on_commit(EmailMessage(subject=subject, body=body, to=[recipient.email]))
+
+
+def consortium_leave(*, consortium: Consortium, organisation: Organisation, by: User) -> None:
+    """A member organisation leaves. The lead cannot: it hands the lead over first, or
+    dissolves the consortium, so that a consortium always has a lead among its members."""
+    _organisation_admin_required(organisation, by)
+    with transaction.atomic():
+        consortium = Consortium.objects.select_for_update().get(pk=consortium.pk)
+        if consortium.lead_id == organisation.pk:
+            raise ValidationError(
+                _(
+                    "The lead organisation cannot leave its consortium: hand the lead over to "
+                    "another member first, or dissolve the consortium."
+                )
+            )
+        updated = ConsortiumMembership.objects.filter(
+            consortium=consortium, organisation=organisation, status=Membership.ACCEPTED
+        ).update(status=Membership.LEFT, responded_by=by, responded_at=timezone.now())
+        if not updated:
+            raise ValidationError(
+                _("%(name)s is not a member of this consortium.") % {"name": organisation.name}
+            )
+
+
+def consortium_lead_hand_over(*, consortium: Consortium, to: Organisation, by: User) -> Consortium:
+    """The lead hands the lead over to another organisation that accepted to be a member."""
+    _organisation_admin_required(consortium.lead, by)
+    try:
+        with transaction.atomic():
+            consortium = Consortium.objects.select_for_update().get(pk=consortium.pk)
+            if to.pk == consortium.lead_id:
+                raise ValidationError(_("%(name)s already leads it.") % {"name": to.name})
+            if not ConsortiumMembership.objects.filter(
+                consortium=consortium, organisation=to, status=Membership.ACCEPTED
+            ).exists():
+                raise ValidationError(
+                    _("Only an organisation that accepted to be a member can take the lead.")
+                )
+            consortium.lead = to
+            consortium.save(update_fields=["lead", "updated_at"])
+    except IntegrityError as error:  # `to` leads another consortium for the same call
+        raise ValidationError(
+            _("%(name)s already leads a consortium for this call.") % {"name": to.name}
+        ) from error
+    return consortium
+
+
+def consortium_dissolve(*, consortium: Consortium, by: User) -> None:
+    _organisation_admin_required(consortium.lead, by)
+    with transaction.atomic():
+        consortium.delete()
+
+
+def call_digest_consent_set(*, organisation: Organisation, by: User, consent: bool) -> None:
+    """An organisation's admin asks for (or stops) the periodic digest of matching calls."""
+    _organisation_admin_required(organisation, by)
+    with transaction.atomic():
+        if consent:
+            CallDigestConsent.objects.get_or_create(
+                organisation=organisation, defaults={"given_by": by}
+            )
+        else:
+            CallDigestConsent.objects.filter(organisation=organisation).delete()
+
+
+@dataclass(frozen=True)
+class DigestReport:
+    organisations: int  # organisations told of at least one call
+    emails: int
+    calls: int  # (organisation, call) pairs listed
+
+
+def call_digest_send(*, now: datetime | None = None) -> DigestReport:
+    """E-mail every consenting member organisation's owners and admins the open calls that
+    match it and that no digest listed to it before, each in their own language.
+
+    Running it again sends nothing new. Each organisation is handled in its own short
+    transaction, under a lock on its consent, so two runs at once never list a call twice.
+    """
+    from fabreck.cluster.selectors import calls_matching_organisations
+
+    now = now or timezone.now()
+    consenting = Organisation.objects.filter(
+        status=Organisation.Status.MEMBER, call_digest_consent__isnull=False
+    )
+    candidates = calls_matching_organisations(organisations=consenting, now=now)
+    sent_before: set[tuple[int, int]] = set(
+        CallDigestSent.objects.filter(
+            organisation__in=consenting,
+            call_id__in={call.pk for calls in candidates.values() for call in calls},
+        ).values_list("organisation_id", "call_id")
+    )
+    todo = {
+        org_id: [call for call in calls if (org_id, call.pk) not in sent_before]
+        for org_id, calls in candidates.items()
+    }
+    todo = {org_id: calls for org_id, calls in todo.items() if calls}
+    recipients: dict[int, list[OrganisationPerson]] = {}
+    for person in (
+        OrganisationPerson.objects.filter(
+            organisation_id__in=todo, role__in=MANAGING_ROLES, user__is_active=True
+        )
+        .select_related("user", "organisation")
+        .order_by("user__email")
+    ):
+        recipients.setdefault(person.organisation_id, []).append(person)
+    organisations = emails = pairs = 0
+    for org_id, calls in todo.items():
+        people = recipients.get(org_id, [])
+        if not people:
+            continue
+        with transaction.atomic():
+            # Lock the consent: a second run waits here, then sees what this one recorded.
+            if (
+                not CallDigestConsent.objects.select_for_update()
+                .filter(organisation_id=org_id)
+                .exists()
+            ):
+                continue  # consent withdrawn meanwhile
+            recorded = set(
+                CallDigestSent.objects.filter(
+                    organisation_id=org_id, call_id__in=[c.pk for c in calls]
+                ).values_list("call_id", flat=True)
+            )
+            new = [call for call in calls if call.pk not in recorded]
+            if not new:
+                continue
+            CallDigestSent.objects.bulk_create(
+                [CallDigestSent(organisation_id=org_id, call=call, sent_at=now) for call in new]
+            )
+            for person in people:
+                _digest_mail(organisation=person.organisation, recipient=person.user, calls=new)
+                emails += 1
+            organisations += 1
+            pairs += len(new)
+    return DigestReport(organisations=organisations, emails=emails, calls=pairs)
+
+
+def _digest_mail(*, organisation: Organisation, recipient: User, calls: list[Call]) -> None:
+    with translation.override(recipient.preferred_language):
+        context = {
+            "recipient": recipient,
+            "organisation": organisation,
+            "calls": [
+                (call, settings.SITE_URL + reverse("cluster:call", args=[call.slug]))
+                for call in calls
+            ],
+            "calls_url": settings.SITE_URL + reverse("cluster:calls"),
+            "settings_url": settings.SITE_URL + reverse("cluster:my-organisations"),
+        }
+        subject = ngettext(
+            "[Fabreck] %(count)d new call for %(name)s",
+            "[Fabreck] %(count)d new calls for %(name)s",
+            len(calls),
+        ) % {"count": len(calls), "name": organisation.name}
+        body = render_to_string("cluster/email/call_digest.txt", context)
+    email_send_on_commit(EmailMessage(subject=subject, body=body, to=[recipient.email]))

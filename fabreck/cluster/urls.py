@@ -97,3 +97,54 @@ urlpatterns += [
         name="collaboration-conversation",
     ),
 ]
+
+# Calls for projects and consortia
+urlpatterns += [
+    path("calls/", views.calls, name="calls"),
+    path("calls/<slug:slug>/", views.call, name="call"),
+    path("calls/<slug:slug>/documents/<int:pk>/", views.call_document, name="call-document"),
+    path("calls/<slug:slug>/interest/", views.call_interest, name="call-interest"),
+    path("calls/<slug:slug>/consortia/", views.consortium_new, name="consortium-new"),
+    path("consortia/<int:pk>/", views.consortium, name="consortium"),
+    path("consortia/<int:pk>/invite/", views.consortium_invite_view, name="consortium-invite"),
+    path("consortia/<int:pk>/respond/", views.consortium_respond_view, name="consortium-respond"),
+    path("consortia/<int:pk>/leave/", views.consortium_leave_view, name="consortium-leave"),
+    path(
+        "consortia/<int:pk>/hand-over/",
+        views.consortium_hand_over_view,
+        name="consortium-hand-over",
+    ),
+    path(
+        "consortia/<int:pk>/dissolve/", views.consortium_dissolve_view, name="consortium-dissolve"
+    ),
+    path(
+        "cluster/organisations/<slug:slug>/call-digest/",
+        views.call_digest_consent,
+        name="call-digest-consent",
+    ),
+    path("cluster/calls/", views.calls_manage, name="calls-manage"),
+    path("cluster/calls/new/", views.call_new, name="call-new"),
+    path("cluster/calls/<slug:slug>/edit/", views.call_edit, name="call-edit"),
+    path(
+        "cluster/calls/<slug:slug>/documents/",
+        views.call_document_upload,
+        name="call-document-add",
+    ),
+    path(
+        "cluster/calls/<slug:slug>/documents/<int:pk>/delete/",
+        views.call_document_remove,
+        name="call-document-delete",
+    ),
+    path(
+        "cluster/calls/<slug:slug>/publish/",
+        views.call_status,
+        {"action": "publish"},
+        name="call-publish",
+    ),
+    path(
+        "cluster/calls/<slug:slug>/close/",
+        views.call_status,
+        {"action": "close"},
+        name="call-close",
+    ),
+]

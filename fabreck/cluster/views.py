@@ -164,7 +164,12 @@ def my_organisations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cluster/my_organisations.html",
-        {"memberships": memberships, "complements": complements},
+        {
+            "memberships": memberships,
+            "complements": complements,
+            "calls_for_you": calls_dashboard(user=request.user),
+            "consortia": consortia_of(user=request.user),
+        },
     )
 
 
@@ -224,6 +229,7 @@ def decide(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _form_errors_from(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where the form has it."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -424,15 +430,6 @@ from fabreck.cluster.services import (  # noqa: E402
     collaboration_request_reopen,
     collaboration_request_update,
 )
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -654,4 +651,427 @@ def collaboration_inbox_view(request: HttpRequest) -> HttpResponse:
         request,
         "cluster/collaboration_inbox.html",
         {"page": page, "conversations": conversations},
+    )
+
+
+# --- Calls for projects and consortia ------------------------------------------------
+
+from django.http import FileResponse, HttpResponseRedirect  # noqa: E402
+
+from fabreck.cluster.forms import (  # noqa: E402
+    CallDocumentForm,
+    CallForm,
+    ConsortiumCreateForm,
+    InviteForm,
+    call_filters_from,
+    call_form_initial,
+)
+from fabreck.cluster.models import Call, CallDocument, ConsortiumMembership  # noqa: E402
+from fabreck.cluster.selectors import (  # noqa: E402
+    call_detail,
+    call_document_for,
+    call_filter_choices,
+    call_is_open,
+    call_viewer_organisations,
+    calls_dashboard,
+    calls_managed,
+    calls_search,
+    consortia_of,
+    consortium_detail,
+    consortium_managed_organisations,
+    organisations_answering_for,
+)
+from fabreck.cluster.services import (  # noqa: E402
+    CallData,
+    call_close,
+    call_create,
+    call_digest_consent_set,
+    call_document_add,
+    call_document_delete,
+    call_interest_declare,
+    call_interest_withdraw,
+    call_publish,
+    call_update,
+    consortium_create,
+    consortium_dissolve,
+    consortium_invite,
+    consortium_lead_hand_over,
+    consortium_leave,
+    consortium_respond,
+)
+
+
+def _refused(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
+    """A service said no: its reason, in the user's language, as a message."""
+    text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    messages.error(request, text or _("You may not do this."))
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@require_GET
+def calls(request: HttpRequest) -> HttpResponse:
+    filters = call_filters_from(request.GET)
+    return render(
+        request,
+        "cluster/calls.html",
+        {"page": calls_search(filters=filters), "filters": filters, **call_filter_choices()},
+    )
+
+
+@require_GET
+def call(request: HttpRequest, slug: str) -> HttpResponse:
+    call = call_detail(slug=slug, viewer=request.user)
+    mine = call_viewer_organisations(call=call, user=request.user)
+    can_lead = [m.organisation for m in mine if m.consortium is None]
+    return render(
+        request,
+        "cluster/call.html",
+        {
+            "call": call,
+            "is_open": call_is_open(call),
+            "mine": mine,
+            "can_lead": can_lead,
+            "consortium_form": ConsortiumCreateForm(organisations=can_lead),
+        },
+    )
+
+
+@require_GET
+def call_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    document = call_document_for(slug=slug, pk=pk, viewer=request.user)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename)
+
+
+def _my_organisation(request: HttpRequest, slug: str | None):
+    """One of the member organisations the user administers, named in the POST."""
+    return next((o for o in organisations_answering_for(user=request.user) if o.slug == slug), None)
+
+
+@login_required
+@require_POST
+def call_interest(request: HttpRequest, slug: str) -> HttpResponse:
+    call = call_detail(slug=slug, viewer=request.user)
+    organisation = _my_organisation(request, request.POST.get("organisation"))
+    back = redirect("cluster:call", slug=call.slug)
+    if organisation is None:
+        messages.error(request, _("Choose one of the member organisations you administer."))
+        return back
+    try:
+        if request.POST.get("action") == "withdraw":
+            call_interest_withdraw(call=call, organisation=organisation, by=request.user)
+            messages.success(
+                request,
+                _("%(name)s no longer declares interest in this call.")
+                % {"name": organisation.name},
+            )
+        else:
+            call_interest_declare(call=call, organisation=organisation, by=request.user)
+            messages.success(
+                request, _("%(name)s is interested in this call.") % {"name": organisation.name}
+            )
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    return back
+
+
+@login_required
+@require_POST
+def consortium_new(request: HttpRequest, slug: str) -> HttpResponse:
+    call = call_detail(slug=slug, viewer=request.user)
+    form = ConsortiumCreateForm(
+        request.POST, organisations=organisations_answering_for(user=request.user)
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("cluster:call", slug=call.slug)
+    try:
+        consortium = consortium_create(
+            call=call, lead=form.cleaned_data["lead"], name=form.cleaned_data["name"],
+            by=request.user,
+        )  # fmt: skip
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+        return redirect("cluster:call", slug=call.slug)
+    messages.success(
+        request, _("The consortium “%(name)s” is formed: invite members.") % {"name": consortium}
+    )
+    return redirect("cluster:consortium", pk=consortium.pk)
+
+
+def _consortium_page(request: HttpRequest, consortium, invite_form=None) -> HttpResponse:
+    mine = consortium_managed_organisations(consortium=consortium, user=request.user)
+    interested = []
+    if consortium.lead_id in mine:
+        in_it = {m.organisation_id for m in consortium.all_memberships if m.status in {
+            ConsortiumMembership.Status.INVITED, ConsortiumMembership.Status.ACCEPTED}}  # fmt: skip
+        interested = [
+            interest.organisation
+            for interest in consortium.call.interests.select_related("organisation")
+            .filter(organisation__status=Organisation.Status.MEMBER)
+            .exclude(organisation_id__in=in_it)
+            .order_by("organisation__name")[:50]
+        ]
+    return render(
+        request,
+        "cluster/consortium.html",
+        {
+            "consortium": consortium,
+            "call": consortium.call,
+            "is_open": call_is_open(consortium.call),
+            "mine": mine,
+            "leads": consortium.lead_id in mine,
+            "invite_form": invite_form or InviteForm(),
+            "interested": interested,
+            "accepted_others": [
+                m for m in consortium.all_memberships
+                if m.status == ConsortiumMembership.Status.ACCEPTED
+                and m.organisation_id != consortium.lead_id
+            ],
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def consortium(request: HttpRequest, pk: int) -> HttpResponse:
+    return _consortium_page(request, consortium_detail(pk=pk, viewer=request.user))
+
+
+@login_required
+@require_POST
+def consortium_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+    consortium = consortium_detail(pk=pk, viewer=request.user)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        organisation = form.cleaned_data["organisation"]
+        try:
+            consortium_invite(consortium=consortium, organisation=organisation, by=request.user)
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied as error:
+            _refused(request, error)
+            return redirect("cluster:consortium", pk=consortium.pk)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is invited; its admins are told by e-mail.")
+                % {"name": organisation.name},
+            )
+            return redirect("cluster:consortium", pk=consortium.pk)
+    response = _consortium_page(request, consortium, invite_form=form)
+    response.status_code = 400
+    return response
+
+
+def _membership_named(consortium, slug: str | None):
+    return next((m for m in consortium.all_memberships if m.organisation.slug == slug), None)
+
+
+@login_required
+@require_POST
+def consortium_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
+    consortium = consortium_detail(pk=pk, viewer=request.user)
+    membership = _membership_named(consortium, request.POST.get("organisation"))
+    if membership is None:
+        messages.error(request, _("This organisation is not invited to this consortium."))
+    else:
+        accept = request.POST.get("decision") == "accept"
+        try:
+            consortium_respond(membership=membership, accept=accept, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(
+                request,
+                (
+                    _("%(name)s joined the consortium.")
+                    if accept
+                    else _("%(name)s declined the invitation.")
+                )
+                % {"name": membership.organisation.name},
+            )
+    return redirect("cluster:consortium", pk=consortium.pk)
+
+
+@login_required
+@require_POST
+def consortium_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
+    consortium = consortium_detail(pk=pk, viewer=request.user)
+    membership = _membership_named(consortium, request.POST.get("organisation"))
+    try:
+        if membership is None:
+            raise ValidationError(_("This organisation is not in this consortium."))
+        consortium_leave(
+            consortium=consortium, organisation=membership.organisation, by=request.user
+        )
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s left the consortium.") % {"name": membership.organisation.name},
+        )
+    return redirect("cluster:consortium", pk=consortium.pk)
+
+
+@login_required
+@require_POST
+def consortium_hand_over_view(request: HttpRequest, pk: int) -> HttpResponse:
+    consortium = consortium_detail(pk=pk, viewer=request.user)
+    membership = _membership_named(consortium, request.POST.get("organisation"))
+    try:
+        if membership is None:
+            raise ValidationError(_("This organisation is not in this consortium."))
+        consortium_lead_hand_over(
+            consortium=consortium, to=membership.organisation, by=request.user
+        )
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request, _("%(name)s now leads the consortium.") % {"name": membership.organisation}
+        )
+    return redirect("cluster:consortium", pk=consortium.pk)
+
+
+@login_required
+@require_POST
+def consortium_dissolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    consortium = consortium_detail(pk=pk, viewer=request.user)
+    try:
+        consortium_dissolve(consortium=consortium, by=request.user)
+    except PermissionDenied as error:
+        _refused(request, error)
+        return redirect("cluster:consortium", pk=consortium.pk)
+    messages.success(request, _("The consortium is dissolved."))
+    return redirect("cluster:call", slug=consortium.call.slug)
+
+
+@login_required
+@require_POST
+def call_digest_consent(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_managed_by(user=request.user, slug=slug)
+    consent = request.POST.get("consent") == "1"
+    call_digest_consent_set(organisation=organisation, by=request.user, consent=consent)
+    messages.success(
+        request,
+        (_("%(name)s will receive the digest of matching calls.") if consent
+         else _("%(name)s will no longer receive the digest of calls."))
+        % {"name": organisation.name},
+    )  # fmt: skip
+    return redirect("cluster:my-organisations")
+
+
+# Cluster managers' pages
+
+
+def _call_data(form: CallForm, *, slug: str = "") -> CallData:
+    return CallData(**form.cleaned_data, slug=slug)
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_GET
+def calls_manage(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    return render(
+        request,
+        "cluster/calls_manage.html",
+        {"calls": calls_managed(status=status), "status": status, "statuses": Call.Status.choices},
+    )
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def call_new(request: HttpRequest) -> HttpResponse:
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call = call_create(by=request.user, data=_call_data(form))
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The call is saved as a draft."))
+            return redirect("cluster:call-edit", slug=call.slug)
+    return render(request, "cluster/call_form.html", {"form": form, "call": None})
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def call_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    call = get_object_or_404(Call, slug=slug)
+    form = CallForm(request.POST or None, initial=call_form_initial(call))
+    if request.method == "POST" and form.is_valid():
+        try:
+            call_update(call=call, by=request.user, data=_call_data(form))
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The call is saved."))
+            return redirect("cluster:call-edit", slug=call.slug)
+    return render(
+        request,
+        "cluster/call_form.html",
+        {"form": form, "call": call, "document_form": CallDocumentForm(),
+         "documents": call.documents.all()},
+    )  # fmt: skip
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_POST
+def call_document_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    call = get_object_or_404(Call, slug=slug)
+    form = CallDocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            call_document_add(
+                call=call, by=request.user, title=form.cleaned_data["title"],
+                file=form.cleaned_data["file"],
+            )  # fmt: skip
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The document is attached."))
+            return redirect("cluster:call-edit", slug=call.slug)
+    response = render(
+        request,
+        "cluster/call_form.html",
+        {"form": CallForm(initial=call_form_initial(call)), "call": call,
+         "document_form": form, "documents": call.documents.all()},
+    )  # fmt: skip
+    response.status_code = 400
+    return response
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_POST
+def call_document_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    document = get_object_or_404(CallDocument, call__slug=slug, pk=pk)
+    call_document_delete(document=document, by=request.user)
+    messages.success(request, _("The document is removed."))
+    return redirect("cluster:call-edit", slug=slug)
+
+
+@permission_required("accounts.manage_cluster", raise_exception=True)
+@require_POST
+def call_status(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    call = get_object_or_404(Call, slug=slug)
+    try:
+        if action == "publish":
+            call_publish(call=call, by=request.user)
+            messages.success(request, _("The call is published."))
+        else:
+            call_close(call=call, by=request.user)
+            messages.success(request, _("The call is closed."))
+    except ValidationError as error:
+        _refused(request, error)
+    return HttpResponseRedirect(
+        safe_next_url(request, request.POST.get("next"), reverse("cluster:call-edit", args=[slug]))
     )

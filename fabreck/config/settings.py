@@ -275,3 +275,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The calls' choice sets get names of their own in the OpenAPI schema ("kind", "status").
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CallKindEnum": "fabreck.cluster.models.CallKind",
+        "CallStatusEnum": "fabreck.cluster.models.CallStatus",
+        "ConsortiumMembershipStatusEnum": "fabreck.cluster.models.ConsortiumMembershipStatus",
+    }
+)
+
+# --- periodic work (Celery beat; each job is also a management command for cron) -------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Monday 07:00 Luxembourg time: members learn of the week's calls that match them.
+    "cluster-call-digest": {
+        "task": "fabreck.cluster.tasks.call_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="monday"),
+    },
+}
