@@ -541,7 +541,7 @@ def test_the_invited_accept_on_the_consortium_page_and_the_lead_is_told(
     assert membership.status == "accepted" and membership.responded_by == partner_owner
     assert CallInterest.objects.filter(call=call, organisation=partner).exists()
     assert [m.to for m in mail.outbox] == [[lead_owner.email]]
-    with pytest.raises(ValidationError, match="already been answered"):
+    with translation.override("en"), pytest.raises(ValidationError, match="already been answered"):
         consortium_respond(membership=membership, accept=False, by=partner_owner)
     public = type(client)().get(reverse("cluster:call", args=[call.slug])).content.decode()
     assert "Team" in public and ">Holzwerk</a>" in public
