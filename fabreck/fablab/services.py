@@ -439,6 +439,16 @@ def training_session_create(
         )
 
 
+def _session_locked(pk: int) -> TrainingSession:
+    """The session, its row locked until the transaction ends: registrations for one
+    session queue here, so each counts the places after the previous one inserted."""
+    return TrainingSession.objects.select_for_update().get(pk=pk)
+
+
+def _places_taken(session: TrainingSession) -> int:
+    return TrainingParticipant.objects.filter(session=session).count()
+
+
 def participant_add(
     *,
     session: TrainingSession,
@@ -470,14 +480,14 @@ def participant_add(
             "name": user.display_name
         }
     with transaction.atomic():
-        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        session = _session_locked(session.pk)
         if not is_staff and session.starts_at <= timezone.now():
             raise ValidationError(
                 _("This session has started: registration is closed."), code="started"
             )
         if TrainingParticipant.objects.filter(session=session, user=user).exists():
             raise ValidationError(duplicate, code="duplicate")
-        if TrainingParticipant.objects.filter(session=session).count() >= session.capacity:
+        if _places_taken(session) >= session.capacity:
             raise ValidationError(
                 _("This session is full: all %(places)d places are taken.")
                 % {"places": session.capacity},
