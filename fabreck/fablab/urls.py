@@ -13,6 +13,21 @@ urlpatterns = [
 # Put first: their literal segments (trainings, desk, kiosk) must win over site and
 # resource slugs in the patterns above.
 
+from django.urls import register_converter  # noqa: E402
+
+
+class _UsageAction:
+    regex = "check-in|check-out|no-show"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(_UsageAction, "usage")
+
 _site = "fablab/<slug:site>/desk"
 
 urlpatterns[:0] = [
@@ -27,7 +42,7 @@ urlpatterns[:0] = [
     path("fablab/desk/", views.desk_home, name="desk-home"),
     path(f"{_site}/", views.desk, name="desk"),
     path(
-        f"{_site}/bookings/<int:pk>/<str:action>/",
+        f"{_site}/bookings/<int:pk>/<usage:action>/",
         views.desk_usage,
         name="desk-usage",
     ),
@@ -73,7 +88,7 @@ urlpatterns[:0] = [
     ),
     path("fablab/<slug:site>/kiosk/", views.kiosk, name="kiosk"),
     path(
-        "fablab/<slug:site>/kiosk/<int:pk>/<str:action>/",
+        "fablab/<slug:site>/kiosk/<int:pk>/<usage:action>/",
         views.kiosk_usage,
         name="kiosk-usage",
     ),
