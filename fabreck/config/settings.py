@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +202,17 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs for `celery beat`; each is also a management command for cron.
+CELERY_BEAT_SCHEDULE = {
+    "fablab-authorisation-expiry-reminders": {
+        "task": "fabreck.fablab.tasks.authorisation_expiry_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "fablab-no-shows": {
+        "task": "fabreck.fablab.tasks.bookings_no_show_mark",
+        "schedule": crontab(hour=23, minute=30),
+    },
+}
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

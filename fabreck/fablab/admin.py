@@ -172,3 +172,19 @@ class MaterialUseAdmin(admin.ModelAdmin):
     list_display = ["booking", "material", "quantity", "unit_price", "recorded_at"]
     search_fields = ["material__name_en"]
     raw_id_fields = ["booking", "material", "recorded_by"]
+
+
+# --- Staff side ---------------------------------------------------------------------------
+
+from fabreck.fablab.models import TrainingParticipant  # noqa: E402
+
+
+@admin.register(TrainingParticipant)
+class TrainingParticipantAdmin(admin.ModelAdmin):
+    # Results are recorded on the session page: passing grants an authorisation there.
+    list_display = ["user", "session", "result", "registered_at", "recorded_at"]
+    list_filter = ["result", "session__site"]
+    search_fields = ["user__email", "session__course__name_en"]
+    raw_id_fields = ["session", "user", "registered_by", "recorded_by"]
+    list_select_related = ["user", "session__course"]
+    readonly_fields = ["result", "recorded_by", "recorded_at"]

@@ -16,3 +16,33 @@ class FablabConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_reference_data, sender=self, dispatch_uid="fablab.reference")
+
+        # --- Staff side: the site desk and trainings -----------------------------------------
+        from fabreck.core.navigation import (
+            NavEntry,
+            authenticated,
+            everyone,
+            has_perm,
+            nav_register,
+        )
+
+        nav_register(NavEntry("fablab-trainings", _("Trainings"), "fablab:trainings", everyone, 32))
+        nav_register(
+            NavEntry(
+                "fablab-desk",
+                _("Site desk"),
+                "fablab:desk-home",
+                has_perm("accounts.run_site"),
+                30,
+            )
+        )
+        nav_register(
+            NavEntry(
+                "fablab-my-trainings",
+                _("My trainings"),
+                "fablab:my-trainings",
+                authenticated,
+                22,
+                "user",
+            )
+        )

@@ -714,3 +714,68 @@ class MaterialUse(models.Model):
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_price
+
+
+# --- Staff side: training participants ---------------------------------------------------
+
+
+class TrainingParticipant(models.Model):
+    """A maker's place in a training session, and the result staff recorded. Every row
+    takes a place, whatever its result: places left = capacity - participants."""
+
+    class Result(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Not passed")
+        ABSENT = "absent", _("Absent")
+
+    session = models.ForeignKey(
+        TrainingSession,
+        on_delete=models.CASCADE,
+        related_name="participants",
+        verbose_name=_("training session"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="fablab_trainings",
+        verbose_name=_("maker"),
+    )
+    result = models.CharField(
+        _("result"), max_length=10, choices=Result.choices, default="registered"
+    )
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("result recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("result recorded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("training participant")
+        verbose_name_plural = _("training participants")
+        ordering = ["session", "registered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result__in=["registered", "passed", "failed", "absent"]),
+                name="fablab_participant_result",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "user"], name="fablab_participant_once_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.session}"

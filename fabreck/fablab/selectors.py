@@ -516,3 +516,254 @@ def resources_bookable(
     if category is not None:
         rows = rows.filter(category=category)
     return rows.order_by("site__name", "position", "name")
+
+
+# === Staff side: trainings, authorisations, the desk, the kiosk ============================
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.db.models import Count, Prefetch  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+
+from fabreck.fablab.models import Material, MaterialUse, TrainingParticipant, TrainingSession  # noqa: E402
+
+CHECK_IN_EARLY = timedelta(minutes=15)  # a maker may check in this long before the start
+NO_SHOW_GRACE = timedelta(minutes=15)  # and is a no-show this long after it, if absent
+EXPIRING_SOON = timedelta(days=30)
+
+
+def sites_run_by(*, user: User) -> list[Site]:
+    """The sites `user` runs: those listing them as staff; every site for administrators."""
+    if not user.is_authenticated or not user.has_perm("accounts.run_site"):
+        return []
+    if user.has_perm("fablab.change_site"):
+        return list(Site.objects.order_by("name"))
+    return list(user.fablab_sites.order_by("name"))
+
+
+def site_run_by(*, user: User, slug: str) -> Site:
+    """The site `slug` if `user` runs it: 404 when there is none, 403 when not theirs."""
+    site = get_object_or_404(Site, slug=slug)
+    if not user_runs_site(user=user, site=site):
+        raise PermissionDenied(
+            _("Only the staff of %(site)s may open this page.") % {"site": site.name}
+        )
+    return site
+
+
+def user_by_email(*, email: str) -> User:
+    """The account using `email` (any case), or a message staff can act on."""
+    address = (email or "").strip()
+    user = User.objects.filter(email__iexact=address).first() if address else None
+    if user is None:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("No account uses the address “%(email)s”: the maker signs up first.")
+                    % {"email": address[:254]},
+                    code="unknown_email",
+                )
+            }
+        )
+    return user
+
+
+def _with_taken(rows: QuerySet[TrainingSession]) -> QuerySet[TrainingSession]:
+    return rows.annotate(taken=Count("participants")).select_related("course", "instructor", "site")
+
+
+def training_sessions_of_site(*, site: Site) -> QuerySet[TrainingSession]:
+    """A site's sessions, newest first, each with `taken` places."""
+    return _with_taken(TrainingSession.objects.filter(site=site)).order_by("-starts_at")
+
+
+def training_session_of_site(*, site: Site, pk: int) -> TrainingSession:
+    participants = TrainingParticipant.objects.select_related("user", "recorded_by").order_by(
+        "user__last_name", "user__first_name", "user__email"
+    )
+    return get_object_or_404(
+        _with_taken(TrainingSession.objects.filter(site=site)).prefetch_related(
+            Prefetch("participants", queryset=participants)
+        ),
+        pk=pk,
+    )
+
+
+@dataclass
+class CourseSessions:
+    course: Course
+    sessions: list[TrainingSession]  # each with .taken, .places_left, .mine
+
+
+def trainings_upcoming(
+    *, user: User | None = None, now: datetime | None = None
+) -> list[CourseSessions]:
+    """Upcoming sessions grouped by course, with the places left and whether `user` holds
+    one of them. Three queries, whatever the number of sessions."""
+    now = now or timezone.now()
+    sessions = list(
+        _with_taken(TrainingSession.objects.filter(starts_at__gt=now)).order_by(
+            "course__category__position", "course__slug", "starts_at"
+        )
+    )
+    mine: set[int] = set()
+    if user is not None and user.is_authenticated and sessions:
+        mine = set(
+            TrainingParticipant.objects.filter(
+                user=user, session__in=[s.pk for s in sessions]
+            ).values_list("session_id", flat=True)
+        )
+    grouped: dict[int, CourseSessions] = {}
+    for session in sessions:
+        session.places_left = max(0, session.capacity - session.taken)
+        session.mine = session.pk in mine
+        grouped.setdefault(session.course_id, CourseSessions(session.course, [])).sessions.append(
+            session
+        )
+    return list(grouped.values())
+
+
+@dataclass
+class AuthorisationState:
+    authorisation: Authorisation
+    state: str  # valid, expiring, expired, revoked
+
+    @property
+    def label(self) -> str:
+        return {
+            "valid": _("Valid"),
+            "expiring": _("Expires soon"),
+            "expired": _("Expired"),
+            "revoked": _("Revoked"),
+        }[self.state]
+
+
+def authorisation_state(authorisation: Authorisation, now: datetime) -> str:
+    if authorisation.revoked_at is not None:
+        return "revoked"
+    if authorisation.expires_at is not None and authorisation.expires_at <= now:
+        return "expired"
+    if authorisation.expires_at is not None and authorisation.expires_at <= now + EXPIRING_SOON:
+        return "expiring"
+    return "valid"
+
+
+def authorisations_of(*, user: User, now: datetime | None = None) -> list[AuthorisationState]:
+    """Every authorisation of `user`, newest first, with its state; revoked ones keep their
+    reason."""
+    now = now or timezone.now()
+    rows = (
+        Authorisation.objects.filter(user=user)
+        .select_related("course", "issued_by", "revoked_by", "session__site")
+        .order_by("-issued_at", "-pk")
+    )
+    return [AuthorisationState(a, authorisation_state(a, now)) for a in rows]
+
+
+def trainings_of(*, user: User) -> QuerySet[TrainingParticipant]:
+    """The sessions `user` registered for, newest first."""
+    return (
+        TrainingParticipant.objects.filter(user=user)
+        .select_related("session__course", "session__site")
+        .order_by("-session__starts_at")
+    )
+
+
+def maker_profile_of(*, user: User) -> MakerProfile | None:
+    return MakerProfile.objects.select_related("price_group").filter(user=user).first()
+
+
+def local_day_bounds(day) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return start, timezone.make_aware(
+        datetime.combine(day + timedelta(days=1), datetime.min.time())
+    )
+
+
+@dataclass
+class DeskRow:
+    resource: Resource
+    bookings: list[Booking]
+
+
+def desk_day(*, site: Site, day) -> list[DeskRow]:
+    """A site's bookings, blocks and maintenance of one local day, per resource, each with
+    its maker and the materials used. Three queries, whatever the number of bookings."""
+    start, end = local_day_bounds(day)
+    uses = MaterialUse.objects.select_related("material").order_by("recorded_at", "pk")
+    bookings = (
+        Booking.objects.filter(
+            resource__site=site,
+            status=Booking.Status.CONFIRMED,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related("user", "resource__site")
+        .prefetch_related(Prefetch("materials", queryset=uses))
+        .order_by("starts_at", "pk")
+    )
+    by_resource: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_resource.setdefault(booking.resource_id, []).append(booking)
+    resources = Resource.objects.filter(site=site, pk__in=list(by_resource)).order_by(
+        "position", "name"
+    )
+    return [DeskRow(resource, by_resource[resource.pk]) for resource in resources]
+
+
+def desk_booking(*, site: Site, pk: int) -> Booking:
+    """One booking of `site` for the desk's actions and partials."""
+    uses = MaterialUse.objects.select_related("material").order_by("recorded_at", "pk")
+    return get_object_or_404(
+        Booking.objects.select_related("user", "resource__site").prefetch_related(
+            Prefetch("materials", queryset=uses)
+        ),
+        pk=pk,
+        resource__site=site,
+    )
+
+
+def materials_on_sale(*, site: Site) -> QuerySet[Material]:
+    return Material.objects.filter(site=site, is_active=True).order_by("name_en")
+
+
+def kiosk_bookings(*, site: Site, email: str, day) -> list[Booking]:
+    """Today's bookings at `site` of the maker with this e-mail. An unknown address finds
+    nothing, exactly like a known one without bookings: the kiosk tells no one who has
+    an account."""
+    address = (email or "").strip()
+    if not address:
+        return []
+    start, end = local_day_bounds(day)
+    return list(
+        Booking.objects.filter(
+            resource__site=site,
+            kind=Booking.Kind.BOOKING,
+            status=Booking.Status.CONFIRMED,
+            user__email__iexact=address,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related("resource", "user")
+        .order_by("starts_at")
+    )
+
+
+def staff_blocks(*, site: Site, now: datetime | None = None) -> QuerySet[Booking]:
+    """Current and coming blocks and maintenance of a site's resources."""
+    now = now or timezone.now()
+    return (
+        Booking.objects.filter(
+            resource__site=site,
+            kind__in=[Booking.Kind.BLOCK, Booking.Kind.MAINTENANCE],
+            status=Booking.Status.CONFIRMED,
+            ends_at__gt=now,
+        )
+        .select_related("resource", "booked_by")
+        .order_by("starts_at")
+    )
+
+
+def resources_of_site(*, site: Site) -> QuerySet[Resource]:
+    return (
+        Resource.objects.filter(site=site).select_related("category").order_by("position", "name")
+    )

@@ -359,3 +359,527 @@ def authorisation_revoke(*, authorisation: Authorisation, by: User, site: Site, 
         authorisation.revoke_reason = reason
         authorisation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     return authorisation
+
+
+# === Staff side: trainings, expiry reminders, usage, blocks, machine status, price groups ===
+#
+# Decisions worth knowing:
+# - Every participant row takes a place, whatever its result; places are counted under a
+#   row lock on the session, in the transaction that inserts (never a stored counter).
+# - Recording a result again is idempotent: the same result changes nothing; a pass
+#   grants an authorisation linked to the session; a pass corrected to "not passed" or
+#   "absent" revokes that authorisation with a reason the maker reads (it stays as
+#   history); a later pass grants a new one.
+# - Check-in opens 15 minutes before the start and closes at the end; a maker marked as a
+#   no-show who turns up late is checked in and the mark lifted. Checking in or out twice
+#   keeps the first time.
+
+from decimal import Decimal, InvalidOperation  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.core.mail import EmailMessage  # noqa: E402
+from django.db.models import Exists, OuterRef, Q  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import formats, translation  # noqa: E402
+
+from fabreck.core.mail import email_send_on_commit  # noqa: E402
+from fabreck.fablab.models import (  # noqa: E402
+    MakerProfile,
+    Material,
+    MaterialUse,
+    PriceGroup,
+    TrainingParticipant,
+    TrainingSession,
+)
+from fabreck.fablab.selectors import CHECK_IN_EARLY, NO_SHOW_GRACE, user_by_email  # noqa: E402
+
+Result = TrainingParticipant.Result
+MAX_SESSION_PLACES = 100
+
+
+def training_session_create(
+    *,
+    by: User,
+    site: Site,
+    course: Course,
+    instructor: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+) -> TrainingSession:
+    """Staff schedule a session of `course` at their site, taught by one of its staff."""
+    _ensure_staff(by, site)
+    errors: dict[str, ValidationError] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = ValidationError(
+            _("The end must come after the start."), code="end_before_start"
+        )
+    if not 1 <= capacity <= MAX_SESSION_PLACES:
+        errors["capacity"] = ValidationError(
+            _("A session has between 1 and %(max)d places.") % {"max": MAX_SESSION_PLACES},
+            code="capacity",
+        )
+    if not user_runs_site(user=instructor, site=site):
+        errors["instructor"] = ValidationError(
+            _("%(name)s is not on the staff of %(site)s: only its staff teach its sessions.")
+            % {"name": instructor.display_name, "site": site.name},
+            code="instructor_not_staff",
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return TrainingSession.objects.create(
+            course=course,
+            site=site,
+            instructor=instructor,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+        )
+
+
+def _session_locked(pk: int) -> TrainingSession:
+    """The session, its row locked until the transaction ends: registrations for one
+    session queue here, so each counts the places after the previous one inserted."""
+    return TrainingSession.objects.select_for_update().get(pk=pk)
+
+
+def _places_taken(session: TrainingSession) -> int:
+    return TrainingParticipant.objects.filter(session=session).count()
+
+
+def participant_add(
+    *,
+    session: TrainingSession,
+    by: User,
+    user: User | None = None,
+    email: str = "",
+) -> TrainingParticipant:
+    """Register `user` (or the account using `email`) for a session. Makers register
+    themselves for an upcoming session with places left; staff register anyone, also once
+    the session has started (a walk-in). The places are counted under a lock on the
+    session, so a rush for the last places never overbooks it."""
+    if user is None:
+        user = user_by_email(email=email)
+    is_staff = user_runs_site(user=by, site=session.site)
+    if not is_staff:
+        if user.pk != by.pk:
+            raise PermissionDenied(
+                _("Only the staff of %(site)s may register someone else.")
+                % {"site": session.site.name}
+            )
+        if not by.has_perm("accounts.book_machines"):
+            raise ValidationError(
+                _("Your account cannot get trained on machines yet."), code="not_a_maker"
+            )
+    if user.pk == by.pk:
+        duplicate = _("You are already registered for this session.")
+    else:
+        duplicate = _("%(name)s is already registered for this session.") % {
+            "name": user.display_name
+        }
+    with transaction.atomic():
+        session = _session_locked(session.pk)
+        if not is_staff and session.starts_at <= timezone.now():
+            raise ValidationError(
+                _("This session has started: registration is closed."), code="started"
+            )
+        if TrainingParticipant.objects.filter(session=session, user=user).exists():
+            raise ValidationError(duplicate, code="duplicate")
+        if _places_taken(session) >= session.capacity:
+            raise ValidationError(
+                _("This session is full: all %(places)d places are taken.")
+                % {"places": session.capacity},
+                code="full",
+            )
+        try:
+            with transaction.atomic():
+                return TrainingParticipant.objects.create(
+                    session=session, user=user, registered_by=by
+                )
+        except IntegrityError as error:  # a twin request of the same maker won
+            raise ValidationError(duplicate, code="duplicate") from error
+
+
+def participant_remove(*, participant: TrainingParticipant, by: User) -> None:
+    """A maker leaves a session before it starts; staff remove anyone without a result."""
+    session = participant.session
+    is_staff = user_runs_site(user=by, site=session.site)
+    if not is_staff:
+        if participant.user_id != by.pk:
+            raise PermissionDenied(_("This is not your registration."))
+        if session.starts_at <= timezone.now():
+            raise ValidationError(
+                _("This session has started: ask its staff to take you off the list."),
+                code="started",
+            )
+    with transaction.atomic():
+        participant = TrainingParticipant.objects.select_for_update().get(pk=participant.pk)
+        if participant.result != Result.REGISTERED:
+            raise ValidationError(
+                _("A result is recorded for this participant: correct the result instead."),
+                code="has_result",
+            )
+        participant.delete()
+
+
+def _in_language(user: User, text_of) -> str:
+    """A text stored for `user` to read (evidence, revoke reasons), in their language."""
+    with translation.override(user.preferred_language):
+        return str(text_of())
+
+
+def session_result_record(
+    *, participant: TrainingParticipant, result: str, by: User
+) -> TrainingParticipant:
+    """Staff record a participant's result once the session has started. See the decisions
+    at the top of this section: idempotent, a pass grants, a corrected pass revokes."""
+    session = participant.session
+    _ensure_staff(by, session.site)
+    if result not in (Result.PASSED, Result.FAILED, Result.ABSENT):
+        raise ValidationError(
+            {"result": _("Choose passed, not passed or absent.")}, code="unknown_result"
+        )
+    if session.starts_at > timezone.now():
+        raise ValidationError(
+            _("Results are recorded once the session has started."), code="not_started"
+        )
+    with transaction.atomic():
+        participant = (
+            TrainingParticipant.objects.select_for_update(of=("self",))
+            .select_related("user", "session__course", "session__site")
+            .get(pk=participant.pk)
+        )
+        previous = participant.result
+        if previous == result:
+            return participant
+        participant.result = result
+        participant.recorded_by = by
+        participant.recorded_at = timezone.now()
+        participant.save(update_fields=["result", "recorded_by", "recorded_at"])
+        maker, session = participant.user, participant.session
+        day = timezone.localtime(session.starts_at).date()
+        if result == Result.PASSED:
+            authorisation_grant(
+                user=maker,
+                course=session.course,
+                by=by,
+                site=session.site,
+                session=session,
+                evidence=_in_language(
+                    maker,
+                    lambda: (
+                        _("Passed session %(date)s")
+                        % {"date": formats.date_format(day, "DATE_FORMAT")}
+                    ),
+                ),
+            )
+        elif previous == Result.PASSED:
+            reason = _in_language(
+                maker,
+                lambda: (
+                    _("The result of the session of %(date)s was corrected to “%(result)s”.")
+                    % {
+                        "date": formats.date_format(day, "DATE_FORMAT"),
+                        "result": Result(result).label,
+                    }
+                ),
+            )
+            for authorisation in Authorisation.objects.filter(
+                session=session, user=maker, revoked_at__isnull=True
+            ):
+                authorisation_revoke(
+                    authorisation=authorisation, by=by, site=session.site, reason=reason
+                )
+    return participant
+
+
+# --- Expiry reminders ----------------------------------------------------------------------
+
+
+def authorisation_expiry_reminders_send(
+    *, now: datetime | None = None, days_before: int = 30
+) -> int:
+    """E-mail each maker whose authorisation expires within `days_before` days, once per
+    authorisation, in their language. Authorisations already renewed (a newer one of the
+    same course lasting longer) and revoked ones are skipped. Running it twice, or twice
+    at once, sends nothing more. Returns how many e-mails were queued."""
+    now = now or timezone.now()
+    renewed = Authorisation.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=OuterRef("expires_at")),
+        user=OuterRef("user"),
+        course=OuterRef("course"),
+        revoked_at__isnull=True,
+    ).exclude(pk=OuterRef("pk"))
+    with transaction.atomic():
+        due = list(
+            Authorisation.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(
+                revoked_at__isnull=True,
+                reminder_sent_at__isnull=True,
+                expires_at__gt=now,
+                expires_at__lte=now + timedelta(days=days_before),
+                user__is_active=True,
+            )
+            .exclude(Exists(renewed))
+            .select_related("user", "course")
+            .order_by("expires_at", "pk")
+        )
+        trainings_url = settings.SITE_URL + reverse("fablab:trainings")
+        mine_url = settings.SITE_URL + reverse("fablab:my-trainings")
+        for authorisation in due:
+            maker = authorisation.user
+            with translation.override(maker.preferred_language):
+                subject = _("[Fabreck] Your %(course)s authorisation expires soon") % {
+                    "course": authorisation.course.name
+                }
+                body = render_to_string(
+                    "fablab/email/authorisation_expiring.txt",
+                    {
+                        "recipient": maker,
+                        "authorisation": authorisation,
+                        "course": authorisation.course,
+                        "trainings_url": trainings_url,
+                        "my_trainings_url": mine_url,
+                    },
+                )
+            email_send_on_commit(EmailMessage(subject=subject, body=body, to=[maker.email]))
+        Authorisation.objects.filter(pk__in=[a.pk for a in due]).update(reminder_sent_at=now)
+    return len(due)
+
+
+# --- Usage: check-in, check-out, no-shows, materials ------------------------------------
+
+
+def _usage_locked(booking: Booking, by: User) -> Booking:
+    _ensure_staff(by, booking.resource.site)
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("resource__site", "user")
+        .get(pk=booking.pk)
+    )
+    if booking.kind != Kind.BOOKING:
+        raise ValidationError(
+            _("Blocks and maintenance have no check-in: only makers' bookings do."),
+            code="not_a_booking",
+        )
+    if booking.status != Status.CONFIRMED:
+        raise ValidationError(
+            _("This booking is cancelled: nothing can be recorded on it."), code="cancelled"
+        )
+    return booking
+
+
+def _hhmm(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def booking_check_in(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
+    """Staff (at the desk or the kiosk) record that the maker arrived. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _usage_locked(booking, by)
+        if booking.checked_in_at is not None:
+            return booking
+        opens = booking.starts_at - CHECK_IN_EARLY
+        if now < opens:
+            raise ValidationError(
+                _("Check-in opens %(minutes)d minutes before the start, at %(time)s.")
+                % {"minutes": CHECK_IN_EARLY.seconds // 60, "time": _hhmm(opens)},
+                code="too_early",
+            )
+        if now >= booking.ends_at:
+            raise ValidationError(
+                _("This booking ended at %(time)s: it can no longer be checked in.")
+                % {"time": _hhmm(booking.ends_at)},
+                code="ended",
+            )
+        booking.checked_in_at = now
+        booking.no_show = False
+        booking.save(update_fields=["checked_in_at", "no_show", "updated_at"])
+    return booking
+
+
+def booking_check_out(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
+    """Staff record that the maker left. Idempotent: the first check-out stays."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _usage_locked(booking, by)
+        if booking.checked_out_at is not None:
+            return booking
+        if booking.checked_in_at is None:
+            raise ValidationError(
+                _("Check in first: this booking has no check-in yet."), code="not_checked_in"
+            )
+        booking.checked_out_at = max(now, booking.checked_in_at)
+        booking.save(update_fields=["checked_out_at", "updated_at"])
+    return booking
+
+
+def booking_no_show_mark(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
+    """Staff mark that the maker did not come, from 15 minutes after the start."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _usage_locked(booking, by)
+        if booking.no_show:
+            return booking
+        if booking.checked_in_at is not None:
+            raise ValidationError(
+                _("The maker checked in at %(time)s: this is not a no-show.")
+                % {"time": _hhmm(booking.checked_in_at)},
+                code="checked_in",
+            )
+        earliest = booking.starts_at + NO_SHOW_GRACE
+        if now < earliest:
+            raise ValidationError(
+                _("A no-show can be marked from %(time)s, %(minutes)d minutes after the start.")
+                % {"time": _hhmm(earliest), "minutes": NO_SHOW_GRACE.seconds // 60},
+                code="too_early",
+            )
+        booking.no_show = True
+        booking.save(update_fields=["no_show", "updated_at"])
+    return booking
+
+
+def bookings_no_show_mark_ended(
+    *, now: datetime | None = None, look_back: timedelta = timedelta(days=7)
+) -> int:
+    """Mark as no-shows the makers' bookings that ended (within `look_back`) without a
+    check-in. For the periodic task and `fabreck fablab_no_shows`. Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return Booking.objects.filter(
+            kind=Kind.BOOKING,
+            status=Status.CONFIRMED,
+            checked_in_at__isnull=True,
+            no_show=False,
+            ends_at__lte=now,
+            ends_at__gt=now - look_back,
+        ).update(no_show=True, updated_at=now)
+
+
+MAX_QUANTITY = Decimal("999999.99")
+
+
+def _quantity_checked(quantity) -> Decimal:
+    try:
+        value = Decimal(str(quantity).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError(
+            {"quantity": _("Enter the quantity as a number, such as 2 or 0.5.")}, code="quantity"
+        ) from error
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(
+            {"quantity": _("Enter a quantity above zero.")}, code="quantity_not_positive"
+        )
+    if value > MAX_QUANTITY or value != value.quantize(Decimal("0.01")):
+        raise ValidationError(
+            {"quantity": _("Enter a quantity up to 999999.99 with at most two decimals.")},
+            code="quantity",
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def material_use_record(*, booking: Booking, material: Material, quantity, by: User) -> MaterialUse:
+    """Staff record a material consumed on a booking, at the catalogue's current price."""
+    site = booking.resource.site
+    _ensure_staff(by, site)
+    quantity = _quantity_checked(quantity)
+    if material.site_id != site.pk:
+        raise ValidationError(
+            {
+                "material": _("%(material)s is not sold at %(site)s.")
+                % {"material": material.name, "site": site.name}
+            },
+            code="other_site",
+        )
+    if not material.is_active:
+        raise ValidationError(
+            {"material": _("%(material)s is no longer on sale.") % {"material": material.name}},
+            code="not_on_sale",
+        )
+    with transaction.atomic():
+        booking = _usage_locked(booking, by)
+        return MaterialUse.objects.create(
+            booking=booking,
+            material=material,
+            quantity=quantity,
+            unit_price=material.unit_price,
+            recorded_by=by,
+        )
+
+
+def material_use_delete(*, use: MaterialUse, by: User) -> None:
+    with transaction.atomic():
+        use = MaterialUse.objects.select_related("booking__resource__site").get(pk=use.pk)
+        _ensure_staff(by, use.booking.resource.site)
+        use.delete()
+
+
+# --- Blocks, maintenance, machine status ----------------------------------------------------
+
+
+def resource_block(
+    *,
+    by: User,
+    resource: Resource,
+    starts_at: datetime,
+    ends_at: datetime,
+    kind: str,
+    reason: str,
+) -> Booking:
+    """Staff take a resource out of booking for a time: a block or maintenance, with a
+    reason. The slot must be free (cancel the bookings in the way first)."""
+    _ensure_staff(by, resource.site)
+    errors: dict[str, ValidationError] = {}
+    if kind not in (Kind.BLOCK, Kind.MAINTENANCE):
+        errors["kind"] = ValidationError(_("Choose a block or maintenance."), code="kind")
+    if not reason.strip():
+        errors["reason"] = ValidationError(
+            _("Give a reason: makers see why the time is taken."), code="reason"
+        )
+    if errors:
+        raise ValidationError(errors)
+    return booking_create(
+        by=by, resource=resource, starts_at=starts_at, ends_at=ends_at, kind=kind, note=reason
+    )
+
+
+def machine_status_set(*, resource: Resource, status: str, by: User) -> Resource:
+    """Staff say whether a machine is available, in maintenance or out of order. Makers
+    cannot book it unless available; existing bookings stay (the desk lists them)."""
+    _ensure_staff(by, resource.site)
+    if status not in Resource.Status.values:
+        raise ValidationError(
+            {"status": _("Choose available, in maintenance or out of order.")}, code="status"
+        )
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+        if resource.status != status:
+            resource.status = status
+            resource.save(update_fields=["status", "updated_at"])
+    return resource
+
+
+# --- Price groups ----------------------------------------------------------------------------
+
+
+def maker_price_group_set(
+    *, maker: User, price_group: PriceGroup, note: str, by: User, site: Site
+) -> MakerProfile:
+    """Staff put a maker in a price group after checking a proof (a student card, …)."""
+    _ensure_staff(by, site)
+    note = note.strip()
+    if price_group.slug != "public" and not note:
+        raise ValidationError(
+            {"note": _("Say which proof you checked, such as a student card valid until 2026.")},
+            code="proof",
+        )
+    if len(note) > 200:
+        raise ValidationError({"note": _("Keep the note under 200 characters.")}, code="proof")
+    with transaction.atomic():
+        profile, _created = MakerProfile.objects.update_or_create(
+            user=maker, defaults={"price_group": price_group, "price_group_note": note}
+        )
+    return profile

@@ -15,3 +15,611 @@ from fabreck.fablab.selectors import booking_visible_to
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_visible_to(pk=pk, user=request.user)
     return render(request, "fablab/booking.html", {"booking": booking})
+
+
+# === Staff side: trainings, makers, the desk, blocks, machines, the kiosk ==================
+
+from datetime import date, timedelta  # noqa: E402
+
+from django.contrib import messages  # noqa: E402
+from django.contrib.auth.decorators import permission_required  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.http import Http404  # noqa: E402
+from django.shortcuts import get_object_or_404, redirect  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import formats, timezone  # noqa: E402
+from django.utils.http import urlencode  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+from django.views.decorators.http import require_http_methods, require_POST  # noqa: E402
+
+from fabreck.accounts.models import User  # noqa: E402
+from fabreck.fablab import selectors, services  # noqa: E402
+from fabreck.fablab.forms import (  # noqa: E402
+    BlockForm,
+    EmailForm,
+    GrantForm,
+    MaterialUseForm,
+    PriceGroupForm,
+    ResultForm,
+    RevokeForm,
+    StatusForm,
+    TrainingSessionForm,
+)
+from fabreck.fablab.models import (  # noqa: E402
+    Authorisation,
+    Booking,
+    Material,
+    MaterialUse,
+    Resource,
+    TrainingParticipant,
+    TrainingSession,
+)
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _say(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+# --- Trainings, for makers ---------------------------------------------------------------
+
+
+@require_GET
+def trainings(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "fablab/trainings.html",
+        {"courses": selectors.trainings_upcoming(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def training_register(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(TrainingSession.objects.select_related("site", "course"), pk=pk)
+    try:
+        services.participant_add(session=session, by=request.user, user=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("You are registered for %(course)s on %(date)s.")
+            % {
+                "course": session.course.name,
+                "date": _local_format(session.starts_at),
+            },
+        )
+    return redirect("fablab:trainings")
+
+
+@login_required
+@require_POST
+def training_unregister(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = get_object_or_404(
+        TrainingParticipant.objects.select_related("session__site"),
+        session_id=pk,
+        user=request.user,
+    )
+    try:
+        services.participant_remove(participant=participant, by=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(request, _("You are no longer registered for this session."))
+    return redirect("fablab:my-trainings")
+
+
+@login_required
+@require_GET
+def my_trainings(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    return render(
+        request,
+        "fablab/my_trainings.html",
+        {
+            "authorisations": selectors.authorisations_of(user=request.user, now=now),
+            "registrations": selectors.trainings_of(user=request.user),
+            "now": now,
+        },
+    )
+
+
+def _local_format(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+# --- The site desk: sessions ----------------------------------------------------------------
+
+
+@login_required
+@permission_required("accounts.run_site", raise_exception=True)
+@require_GET
+def desk_home(request: HttpRequest) -> HttpResponse:
+    sites = selectors.sites_run_by(user=request.user)
+    if len(sites) == 1:
+        return redirect("fablab:desk", sites[0].slug)
+    return render(request, "fablab/staff/desk_home.html", {"sites": sites})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_sessions(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    form = TrainingSessionForm(
+        request.POST or None, site=site_obj, initial={"instructor": request.user.pk}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.training_session_create(
+                by=request.user, site=site_obj, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("The session has been scheduled."))
+            return redirect("fablab:desk-session", site_obj.slug, session.pk)
+    return render(
+        request,
+        "fablab/staff/sessions.html",
+        {
+            "site": site_obj,
+            "sessions": selectors.training_sessions_of_site(site=site_obj)[:200],
+            "form": form,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_session(request: HttpRequest, site: str, pk: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    session = selectors.training_session_of_site(site=site_obj, pk=pk)
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_add(
+                session=session, by=request.user, email=form.cleaned_data["email"]
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is registered.") % {"name": participant.user.display_name},
+            )
+            return redirect("fablab:desk-session", site_obj.slug, session.pk)
+    return render(
+        request,
+        "fablab/staff/session.html",
+        {
+            "site": site_obj,
+            "session": session,
+            "form": form,
+            "results": ResultForm.base_fields["result"].choices,
+            "started": session.starts_at <= timezone.now(),
+        },
+    )
+
+
+def _participant_of(site, session_pk: int, pk: int) -> TrainingParticipant:
+    return get_object_or_404(
+        TrainingParticipant.objects.select_related("session__site", "session__course", "user"),
+        pk=pk,
+        session_id=session_pk,
+        session__site=site,
+    )
+
+
+@login_required
+@require_POST
+def desk_result(request: HttpRequest, site: str, pk: int, participant: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    row = _participant_of(site_obj, pk, participant)
+    form = ResultForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose passed, not passed or absent."))
+        row = services.session_result_record(
+            participant=row, result=form.cleaned_data["result"], by=request.user
+        )
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s: %(result)s.")
+            % {"name": row.user.display_name, "result": row.get_result_display()},
+        )
+    return redirect("fablab:desk-session", site_obj.slug, pk)
+
+
+@login_required
+@require_POST
+def desk_participant_remove(
+    request: HttpRequest, site: str, pk: int, participant: int
+) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    row = _participant_of(site_obj, pk, participant)
+    try:
+        services.participant_remove(participant=row, by=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(request, _("%(name)s is off the list.") % {"name": row.user.display_name})
+    return redirect("fablab:desk-session", site_obj.slug, pk)
+
+
+# --- The site desk: makers, authorisations, price groups ------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_grant(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    form = GrantForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            maker = selectors.user_by_email(email=form.cleaned_data["email"])
+            services.authorisation_grant(
+                user=maker,
+                course=form.cleaned_data["course"],
+                by=request.user,
+                site=site_obj,
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s may now use the machines of %(course)s.")
+                % {"name": maker.display_name, "course": form.cleaned_data["course"].name},
+            )
+            return redirect(
+                reverse("fablab:desk-maker", args=[site_obj.slug])
+                + "?"
+                + urlencode({"email": maker.email})
+            )
+    return render(request, "fablab/staff/grant.html", {"site": site_obj, "form": form})
+
+
+@login_required
+@require_GET
+def desk_maker(request: HttpRequest, site: str) -> HttpResponse:
+    """Find a maker by e-mail: their authorisations (revoke) and price group."""
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    form = EmailForm(request.GET or None)
+    maker = None
+    context: dict = {"site": site_obj, "form": form}
+    if form.is_valid():
+        try:
+            maker = selectors.user_by_email(email=form.cleaned_data["email"])
+        except ValidationError as error:
+            _form_errors_from(form, error)
+    if maker is not None:
+        profile = selectors.maker_profile_of(user=maker)
+        context |= {
+            "maker": maker,
+            "authorisations": selectors.authorisations_of(user=maker),
+            "registrations": selectors.trainings_of(user=maker)[:20],
+            "profile": profile,
+            "price_form": PriceGroupForm(
+                initial={
+                    "price_group": profile.price_group_id if profile else None,
+                    "note": profile.price_group_note if profile else "",
+                }
+            ),
+        }
+    return render(request, "fablab/staff/maker.html", context)
+
+
+def _back_to_maker(site_slug: str, maker) -> HttpResponse:
+    return redirect(
+        reverse("fablab:desk-maker", args=[site_slug]) + "?" + urlencode({"email": maker.email})
+    )
+
+
+@login_required
+@require_POST
+def desk_revoke(request: HttpRequest, site: str, pk: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    authorisation = get_object_or_404(Authorisation.objects.select_related("user", "course"), pk=pk)
+    form = RevokeForm(request.POST)
+    form.is_valid()
+    try:
+        services.authorisation_revoke(
+            authorisation=authorisation,
+            by=request.user,
+            site=site_obj,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("The authorisation of %(name)s for %(course)s is revoked.")
+            % {"name": authorisation.user.display_name, "course": authorisation.course.name},
+        )
+    return _back_to_maker(site_obj.slug, authorisation.user)
+
+
+@login_required
+@require_POST
+def desk_price_group(request: HttpRequest, site: str, user: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    maker = get_object_or_404(User, pk=user)
+    form = PriceGroupForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose a price group."))
+        profile = services.maker_price_group_set(
+            maker=maker,
+            price_group=form.cleaned_data["price_group"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+            site=site_obj,
+        )
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s now pays the %(group)s rates.")
+            % {"name": maker.display_name, "group": profile.price_group.name},
+        )
+    return _back_to_maker(site_obj.slug, maker)
+
+
+# --- The site desk: today's bookings, usage, materials --------------------------------------
+
+
+def _day_from(request: HttpRequest) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+@require_GET
+def desk(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    day = _day_from(request)
+    return render(
+        request,
+        "fablab/staff/desk.html",
+        {
+            "site": site_obj,
+            "day": day,
+            "is_today": day == timezone.localdate(),
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "rows": selectors.desk_day(site=site_obj, day=day),
+            "materials": list(selectors.materials_on_sale(site=site_obj)),
+        },
+    )
+
+
+def _desk_reply(request: HttpRequest, site_obj, booking: Booking, error=None) -> HttpResponse:
+    """The booking's card for htmx; otherwise back to the desk of the booking's day."""
+    if request.htmx:
+        booking = selectors.desk_booking(site=site_obj, pk=booking.pk)
+        return render(
+            request,
+            "fablab/staff/_desk_booking.html",
+            {
+                "site": site_obj,
+                "booking": booking,
+                "materials": list(selectors.materials_on_sale(site=site_obj)),
+                "error": " ".join(error.messages) if error else "",
+            },
+        )
+    if error is not None:
+        _say(request, error)
+    day = timezone.localtime(booking.starts_at).date()
+    return redirect(reverse("fablab:desk", args=[site_obj.slug]) + f"?day={day.isoformat()}")
+
+
+_USAGE_ACTIONS = {
+    "check-in": services.booking_check_in,
+    "check-out": services.booking_check_out,
+    "no-show": services.booking_no_show_mark,
+}
+
+
+@login_required
+@require_POST
+def desk_usage(request: HttpRequest, site: str, pk: int, action: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    booking = selectors.desk_booking(site=site_obj, pk=pk)
+    try:
+        _USAGE_ACTIONS[action](booking=booking, by=request.user)
+    except ValidationError as error:
+        return _desk_reply(request, site_obj, booking, error)
+    return _desk_reply(request, site_obj, booking)
+
+
+@login_required
+@require_POST
+def desk_material_add(request: HttpRequest, site: str, pk: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    booking = selectors.desk_booking(site=site_obj, pk=pk)
+    form = MaterialUseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose a material and enter a quantity."))
+        material = Material.objects.filter(pk=form.cleaned_data["material"]).first()
+        if material is None:
+            raise ValidationError(_("Choose a material from the catalogue."))
+        services.material_use_record(
+            booking=booking,
+            material=material,
+            quantity=form.cleaned_data["quantity"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        return _desk_reply(request, site_obj, booking, error)
+    return _desk_reply(request, site_obj, booking)
+
+
+@login_required
+@require_POST
+def desk_material_delete(request: HttpRequest, site: str, pk: int, use: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    booking = selectors.desk_booking(site=site_obj, pk=pk)
+    row = get_object_or_404(MaterialUse, pk=use, booking=booking)
+    services.material_use_delete(use=row, by=request.user)
+    return _desk_reply(request, site_obj, booking)
+
+
+# --- The site desk: blocks, maintenance, machine status -------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_blocks(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    form = BlockForm(request.POST or None, site=site_obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resource_block(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("The time is blocked."))
+            return redirect("fablab:desk-blocks", site_obj.slug)
+    return render(
+        request,
+        "fablab/staff/blocks.html",
+        {"site": site_obj, "form": form, "blocks": selectors.staff_blocks(site=site_obj)},
+    )
+
+
+@login_required
+@require_POST
+def desk_block_remove(request: HttpRequest, site: str, pk: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    block = get_object_or_404(
+        Booking.objects.select_related("resource__site"),
+        pk=pk,
+        resource__site=site_obj,
+        kind__in=[Booking.Kind.BLOCK, Booking.Kind.MAINTENANCE],
+    )
+    try:
+        services.booking_cancel(booking=block, by=request.user, reason=_("Removed by staff"))
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(request, _("The block is removed: the time is free again."))
+    return redirect("fablab:desk-blocks", site_obj.slug)
+
+
+@login_required
+@require_GET
+def desk_resources(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    return render(
+        request,
+        "fablab/staff/resources.html",
+        {
+            "site": site_obj,
+            "resources": selectors.resources_of_site(site=site_obj),
+            "statuses": Resource.Status.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def desk_resource_status(request: HttpRequest, site: str, pk: int) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    resource = get_object_or_404(Resource, pk=pk, site=site_obj)
+    form = StatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose available, in maintenance or out of order."))
+        resource = services.machine_status_set(
+            resource=resource, status=form.cleaned_data["status"], by=request.user
+        )
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(resource)s: %(status)s.")
+            % {"resource": resource.name, "status": resource.get_status_display()},
+        )
+    return redirect("fablab:desk-resources", site_obj.slug)
+
+
+# --- The kiosk: a tablet at the entrance, logged in by staff --------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kiosk(request: HttpRequest, site: str) -> HttpResponse:
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    form = EmailForm(request.POST or None)
+    bookings = None
+    if request.method == "POST" and form.is_valid():
+        bookings = selectors.kiosk_bookings(
+            site=site_obj, email=form.cleaned_data["email"], day=timezone.localdate()
+        )
+    return _kiosk_page(request, site_obj, form, bookings)
+
+
+def _kiosk_page(request, site_obj, form, bookings, status=200) -> HttpResponse:
+    return render(
+        request,
+        "fablab/kiosk.html",
+        {"site": site_obj, "form": form, "bookings": bookings, "now": timezone.now()},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def kiosk_usage(request: HttpRequest, site: str, pk: int, action: str) -> HttpResponse:
+    """Check in or out from the kiosk: only a booking of today of the maker whose e-mail
+    was typed, at this site."""
+    site_obj = selectors.site_run_by(user=request.user, slug=site)
+    form = EmailForm(request.POST)
+    if not form.is_valid() or action not in ("check-in", "check-out"):
+        raise Http404
+    email = form.cleaned_data["email"]
+    today = timezone.localdate()
+    booking = next(
+        (b for b in selectors.kiosk_bookings(site=site_obj, email=email, day=today) if b.pk == pk),
+        None,
+    )
+    if booking is None:
+        raise Http404
+    try:
+        booking = _USAGE_ACTIONS[action](booking=booking, by=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        if action == "check-in":
+            messages.success(
+                request,
+                _("Welcome! You are checked in on %(resource)s.")
+                % {"resource": booking.resource.name},
+            )
+        else:
+            messages.success(
+                request,
+                _("Goodbye! You are checked out of %(resource)s.")
+                % {"resource": booking.resource.name},
+            )
+    bookings = selectors.kiosk_bookings(site=site_obj, email=email, day=today)
+    return _kiosk_page(request, site_obj, EmailForm(initial={"email": email}), bookings)
