@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fabreck.fablab.tasks.bookings_no_show_mark",
         "schedule": crontab(hour=23, minute=30),
     },
+    # Monday 07:00 Luxembourg time: members learn of the week's calls that match them.
+    "cluster-call-digest": {
+        "task": "fabreck.cluster.tasks.call_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="monday"),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------
@@ -296,14 +301,3 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ConsortiumMembershipStatusEnum": "fabreck.cluster.models.ConsortiumMembershipStatus",
     }
 )
-
-# --- periodic work (Celery beat; each job is also a management command for cron) -------
-from celery.schedules import crontab  # noqa: E402
-
-CELERY_BEAT_SCHEDULE = {
-    # Monday 07:00 Luxembourg time: members learn of the week's calls that match them.
-    "cluster-call-digest": {
-        "task": "fabreck.cluster.tasks.call_digest",
-        "schedule": crontab(minute=0, hour=7, day_of_week="monday"),
-    },
-}
