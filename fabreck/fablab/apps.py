@@ -16,3 +16,17 @@ class FablabConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_reference_data, sender=self, dispatch_uid="fablab.reference")
+        self._register_pages_navigation()
+
+    # --- Public and maker pages (fablab-pages branch) ---------------------------------
+
+    @staticmethod
+    def _register_pages_navigation() -> None:
+        from fabreck.core.navigation import NavEntry, authenticated, everyone, nav_register
+
+        nav_register(NavEntry("fablab", _("FabLab"), "fablab:sites", everyone, 30))
+        nav_register(
+            NavEntry(
+                "my-bookings", _("My bookings"), "fablab:my-bookings", authenticated, 20, "user"
+            )
+        )
