@@ -13,6 +13,8 @@ from fabreck.fablab.models import Resource
 # === Booking and moving a booking (maker pages) ============================================
 # (fablab-pages branch)
 
+MAX_DAYS_AWAY = 366  # farther dates are typing mistakes (and would overflow time zones)
+
 
 class _TimeRangeForm(forms.Form):
     """A day and two local times (Europe/Luxembourg) → `starts_at`, `ends_at` (aware)."""
@@ -31,6 +33,9 @@ class _TimeRangeForm(forms.Form):
         data = super().clean()
         day, start, end = data.get("date"), data.get("start"), data.get("end")
         if day is None or start is None or end is None:
+            return data
+        if abs((day - timezone.localdate()).days) > MAX_DAYS_AWAY:
+            self.add_error("date", _("Choose a date within a year from today."))
             return data
         if end <= start:
             self.add_error("end", _("The end must come after the start."))

@@ -123,6 +123,8 @@ def _moment(value: str) -> datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+_EARLIEST, _LATEST = 2000, 2100  # years a calendar may show (far dates overflow time zones)
+
 _EVENT_COLOURS = {
     "free": "#198754",
     "own": "#0d6efd",
@@ -153,8 +155,8 @@ def _event_json(entry: CalendarEntry) -> list[dict]:
         "color": colour,
         "extendedProps": props,
     }
-    if entry.kind == "free":
-        event.update(display="background", groupId="free")
+    if entry.kind == "free":  # untitled: several machines' free times overlap in a view
+        event.update(display="background", groupId="free", title="")
     if entry.booking is not None:
         event["url"] = reverse("fablab:booking", args=[entry.booking.pk])
     return [event]
@@ -177,6 +179,12 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
         )
     if ends_at <= starts_at:
         return JsonResponse({"error": _("The end must come after the start.")}, status=400)
+    if not (_EARLIEST <= starts_at.year and ends_at.year <= _LATEST):
+        return JsonResponse(
+            {"error": _("Choose dates between %(first)d and %(last)d.")
+             % {"first": _EARLIEST, "last": _LATEST}},
+            status=400,
+        )  # fmt: skip
     try:
         entries = calendar_entries(
             scope=scope, starts_at=starts_at, ends_at=ends_at, viewer=request.user

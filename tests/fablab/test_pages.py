@@ -322,6 +322,8 @@ def test_the_calendar_json_costs_a_fixed_number_of_queries(
         ({"start": "2030-13-45", "end": "2030-01-08"}, 400, "Give the start and the end"),
         ({"start": "2030-01-08", "end": "2030-01-01"}, 400, "The end must come after the start."),
         ({"start": "2030-01-01", "end": "2030-06-01"}, 400, "62 days at most"),
+        ({"start": "0001-01-01", "end": "0001-01-08"}, 400, "Choose dates between 2000 and 2100"),
+        ({"start": "9999-12-25", "end": "9999-12-31"}, 400, "Choose dates between 2000 and 2100"),
         ({"start": "2030-01-01", "end": "2030-01-08", "resource": "nope"}, 404, "does not exist"),
         ({"start": "2030-01-01", "end": "2030-01-08", "site": "nope"}, 404, "does not exist"),
     ],
@@ -447,6 +449,8 @@ def test_a_slot_taken_meanwhile_is_reported_as_just_taken(client, trained, laser
         ({"start": "25:00"}, "Enter a valid time."),
         ({"end": "09:00"}, "The end must come after the start."),
         ({"resource": "nope"}, "This machine or space does not exist."),
+        ({"date": "0001-01-01"}, "Choose a date within a year from today."),
+        ({"date": "9999-12-31"}, "Choose a date within a year from today."),
     ],
 )
 def test_bad_booking_input_gets_a_message_and_stores_nothing(client, trained, laser, change, words):
