@@ -750,15 +750,18 @@ def calendar_entries(
                 break
             seen.add(ancestor)
             ancestor = parent_of.get(ancestor)
-    occupancies = occupancies_during(
-        Occupancy.objects.filter(resource_id__in=held), starts_at, ends_at
-    ).select_related("booking__resource__site", "booking__user")
-    shown = set()
-    for occupancy in occupancies.order_by("starts_at", "booking_id"):
-        booking = occupancy.booking
-        if booking.pk in shown:
-            continue
-        shown.add(booking.pk)
+    # Two queries: occupancies_during's PostgreSQL range test names bare columns, which a
+    # join with bookings (which have the same columns) would make ambiguous.
+    booking_ids = set(
+        occupancies_during(
+            Occupancy.objects.filter(resource_id__in=held), starts_at, ends_at
+        ).values_list("booking_id", flat=True)
+    )
+    for booking in (
+        Booking.objects.filter(pk__in=booking_ids)
+        .select_related("resource__site", "user")
+        .order_by("starts_at", "pk")
+    ):
         entries.append(_booking_entry(booking, viewer=viewer, runs=booking.resource.site_id in run))
     for closure in Closure.objects.filter(
         site_id__in=site_ids,
