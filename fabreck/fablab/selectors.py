@@ -1009,3 +1009,7 @@ def feed_calendar(*, feed: CalendarFeed) -> str:
         else:
             name = _("Fabreck: my FabLab bookings")
         return ics_calendar(events, name=name)
+
+
+def machine_categories() -> QuerySet[MachineCategory]:
+    return MachineCategory.objects.order_by("position", "slug")

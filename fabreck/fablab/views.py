@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fabreck.core.http import safe_next_url
 from fabreck.fablab.forms import BookingForm, MoveForm
-from fabreck.fablab.models import MachineCategory, Resource, Site
+from fabreck.fablab.models import Resource, Site
 from fabreck.fablab.selectors import (
     CalendarEntry,
     booking_change_deadline,
@@ -30,6 +30,7 @@ from fabreck.fablab.selectors import (
     feed_by_secret,
     feed_calendar,
     feeds_of,
+    machine_categories,
     organisations_for_booking,
     resource_page,
     resources_for_booking_form,
@@ -111,7 +112,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "step": only.slot_minutes if only else 15,
             "default_minutes": max(only.min_booking_minutes, 60) if only else 60,
             "sites": sites_public(),
-            "categories": MachineCategory.objects.all(),
+            "categories": machine_categories(),
         },
     )
 
