@@ -29,6 +29,15 @@ FILES = [
         "swagger-ui/swagger-ui-standalone-preset.js",
     ),
     ("swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
+    # FullCalendar v6, free (MIT) plugins only; the global bundles include their CSS.
+    ("@fullcalendar/core/index.global.min.js", "fullcalendar/core.min.js"),
+    ("@fullcalendar/daygrid/index.global.min.js", "fullcalendar/daygrid.min.js"),
+    ("@fullcalendar/timegrid/index.global.min.js", "fullcalendar/timegrid.min.js"),
+    ("@fullcalendar/interaction/index.global.min.js", "fullcalendar/interaction.min.js"),
+    ("@fullcalendar/list/index.global.min.js", "fullcalendar/list.min.js"),
+    ("@fullcalendar/core/locales/en-gb.global.min.js", "fullcalendar/locales/en-gb.min.js"),
+    ("@fullcalendar/core/locales/fr.global.min.js", "fullcalendar/locales/fr.min.js"),
+    ("@fullcalendar/core/locales/de.global.min.js", "fullcalendar/locales/de.min.js"),
 ]
 
 

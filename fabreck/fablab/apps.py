@@ -46,3 +46,17 @@ class FablabConfig(AppConfig):
                 "user",
             )
         )
+        self._register_pages_navigation()
+
+    # --- Public and maker pages (fablab-pages branch) ---------------------------------
+
+    @staticmethod
+    def _register_pages_navigation() -> None:
+        from fabreck.core.navigation import NavEntry, authenticated, everyone, nav_register
+
+        nav_register(NavEntry("fablab", _("FabLab"), "fablab:sites", everyone, 30))
+        nav_register(
+            NavEntry(
+                "my-bookings", _("My bookings"), "fablab:my-bookings", authenticated, 20, "user"
+            )
+        )

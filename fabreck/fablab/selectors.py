@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,8 +18,10 @@ from fabreck.accounts.models import User
 from fabreck.fablab.models import (
     Authorisation,
     Booking,
+    CalendarFeed,
     Closure,
     Course,
+    MachineCategory,
     MakerProfile,
     Occupancy,
     OpeningHours,
@@ -60,7 +63,11 @@ def occupancies_during(
     rows = rows.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
     if connection.vendor == "postgresql":
         rows = rows.extra(
-            where=["tstzrange(starts_at, ends_at, '[)') && tstzrange(%s, %s, '[)')"],
+            # Qualified columns: the queryset may be joined to bookings, which has the same.
+            where=[
+                'tstzrange("fablab_occupancy"."starts_at", "fablab_occupancy"."ends_at", \'[)\') '
+                "&& tstzrange(%s, %s, '[)')"
+            ],
             params=[starts_at, ends_at],
         )
     return rows
@@ -516,6 +523,500 @@ def resources_bookable(
     if category is not None:
         rows = rows.filter(category=category)
     return rows.order_by("site__name", "position", "name")
+
+
+# === Public and maker pages: sites, machines, calendar, my bookings, feeds ===============
+# (appended by the fablab-pages branch)
+
+CALENDAR_MAX_DAYS = MAX_AVAILABILITY_DAYS
+MY_PAST_BOOKINGS = 50  # the my-bookings page shows this many past bookings at most
+FEED_PAST = timedelta(days=90)  # bookings older than this leave the ICS feeds
+FEED_CANCELLED_KEPT = timedelta(days=30)  # a cancellation stays in feeds this long
+
+
+def sites_public() -> QuerySet[Site]:
+    return Site.objects.order_by("name")
+
+
+@dataclass
+class SitePage:
+    site: Site
+    hours: list[tuple[str, list[OpeningHours]]]  # every weekday, Monday first; [] = closed
+    closures: list[Closure]  # today and later
+    staff: list[User]
+    groups: list[tuple[str, list[Resource]]]  # ("Spaces" or a category's name, resources)
+
+
+def _weekday_names() -> dict[int, str]:
+    return {value: str(label) for value, label in OpeningHours._meta.get_field("weekday").choices}
+
+
+def site_page(*, site: Site) -> SitePage:
+    """What a visitor reads about a site, in a fixed number of queries."""
+    by_day: dict[int, list[OpeningHours]] = {}
+    for interval in OpeningHours.objects.filter(site=site).order_by("weekday", "opens"):
+        by_day.setdefault(interval.weekday, []).append(interval)
+    names = _weekday_names()
+    closures = list(
+        Closure.objects.filter(site=site, ends_on__gte=timezone.localdate()).order_by("starts_on")[
+            :20
+        ]
+    )
+    staff = list(site.staff.order_by("first_name", "last_name", "email"))
+    resources = Resource.objects.filter(site=site).select_related("category")
+    spaces, machines = [], {}
+    for resource in resources.order_by("category__position", "position", "name"):
+        if resource.kind == Resource.Kind.SPACE:
+            spaces.append(resource)
+        else:
+            machines.setdefault(resource.category.name, []).append(resource)
+    groups = ([(_("Spaces"), spaces)] if spaces else []) + list(machines.items())
+    return SitePage(
+        site=site,
+        hours=[(names[day], by_day.get(day, [])) for day in range(7)],
+        closures=closures,
+        staff=staff,
+        groups=groups,
+    )
+
+
+@dataclass
+class ResourcePage:
+    resource: Resource
+    required_courses: list[Course]
+    missing_courses: list[Course]  # what the reader still needs; all of them for visitors
+    contents: list[Resource]  # what stands in this space
+    price_group: PriceGroup
+    hourly_rate: Decimal
+    runs_site: bool
+
+
+def resource_page(*, slug: str, viewer: User) -> ResourcePage:
+    resource = (
+        Resource.objects.select_related("site", "category", "space").filter(slug=slug).first()
+    )
+    if resource is None:
+        raise Http404
+    required = list(resource.required_courses.select_related("category"))
+    if viewer.is_authenticated and required:
+        missing = missing_courses(maker=viewer, resource=resource, until=timezone.now())
+    else:
+        missing = required
+    maker = viewer if viewer.is_authenticated else None
+    group = price_group_for(maker=maker)
+    return ResourcePage(
+        resource=resource,
+        required_courses=required,
+        missing_courses=missing,
+        contents=list(resource.contents.select_related("category").order_by("position", "name")),
+        price_group=group,
+        hourly_rate=hourly_rate_for(resource=resource, price_group=group),
+        runs_site=user_runs_site(user=viewer, site=resource.site),
+    )
+
+
+# --- Calendar --------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarScope:
+    """What a calendar shows: one resource, or a site's or a category's resources."""
+
+    site: Site | None
+    category: MachineCategory | None
+    resource: Resource | None
+    resources: list[Resource]
+
+    @property
+    def sites(self) -> list[Site]:
+        return list({r.site_id: r.site for r in self.resources}.values())
+
+
+def calendar_scope(*, site: str = "", category: str = "", resource: str = "") -> CalendarScope:
+    """The scope named by the calendar's query parameters (slugs); an unknown slug is a
+    404. In three queries at most."""
+    found_site = found_category = found_resource = None
+    if resource:
+        found_resource = (
+            Resource.objects.select_related("site", "category").filter(slug=resource).first()
+        )
+        if found_resource is None:
+            raise Http404
+        return CalendarScope(
+            site=found_resource.site,
+            category=found_resource.category,
+            resource=found_resource,
+            resources=[found_resource],
+        )
+    rows = Resource.objects.select_related("site", "category")
+    if site:
+        found_site = Site.objects.filter(slug=site).first()
+        if found_site is None:
+            raise Http404
+        rows = rows.filter(site=found_site)
+    if category:
+        found_category = MachineCategory.objects.filter(slug=category).first()
+        if found_category is None:
+            raise Http404
+        rows = rows.filter(category=found_category)
+    return CalendarScope(
+        site=found_site,
+        category=found_category,
+        resource=None,
+        resources=list(rows.order_by("site__name", "position", "name")),
+    )
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One thing on the calendar. kind: free, own, booked, block, maintenance, closure."""
+
+    kind: str
+    title: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    first_day: date | None = None  # closures are whole days
+    last_day: date | None = None
+    resource: Resource | None = None
+    booking: Booking | None = None
+
+
+def sites_run_among(*, user: User, site_ids: set[int] | list[int]) -> set[int]:
+    """Which of these sites `user` runs, in one query (see user_runs_site)."""
+    if not user.is_authenticated or not user.has_perm("accounts.run_site"):
+        return set()
+    if user.has_perm("fablab.change_site"):
+        return set(site_ids)
+    return set(
+        Site.staff.through.objects.filter(site_id__in=site_ids, user_id=user.pk).values_list(
+            "site_id", flat=True
+        )
+    )
+
+
+def _bookable_window(resource: Resource, now: datetime) -> tuple[datetime, datetime]:
+    site = resource.site
+    return (
+        now + timedelta(minutes=site.min_notice_minutes),
+        now + timedelta(days=site.max_days_ahead),
+    )
+
+
+def calendar_entries(
+    *, scope: CalendarScope, starts_at: datetime, ends_at: datetime, viewer: User
+) -> list[CalendarEntry]:
+    """Free time (only what a maker could still book), bookings (the viewer's own with
+    details, others' as "Booked" with no name, except for the site's staff), staff blocks,
+    maintenance and closures of the scope's resources. A fixed number of queries."""
+    resources = scope.resources
+    if not resources:
+        return []
+    if ends_at - starts_at > timedelta(days=CALENDAR_MAX_DAYS):
+        raise ValidationError(
+            _("A calendar shows %(days)d days at most.") % {"days": CALENDAR_MAX_DAYS},
+            code="range_too_long",
+        )
+    site_ids = {r.site_id for r in resources}
+    run = sites_run_among(user=viewer, site_ids=site_ids)
+    now = timezone.now()
+    entries: list[CalendarEntry] = []
+    for free in availability(resources=resources, starts_at=starts_at, ends_at=ends_at):
+        resource = free.resource
+        if not (resource.is_bookable or resource.site_id in run):
+            continue
+        window_start, window_end = _bookable_window(resource, now)
+        for start, end in free.free:
+            start, end = max(start, window_start), min(end, window_end)
+            if start < end:
+                entries.append(
+                    CalendarEntry(
+                        kind="free",
+                        title=resource.name,
+                        starts_at=start,
+                        ends_at=end,
+                        resource=resource,
+                    )
+                )
+    # What the scope's resources hold: their own occupancies and, for spaces, those of
+    # everything standing in them.
+    parent_of = dict(
+        Resource.objects.filter(site_id__in=site_ids, space__isnull=False).values_list(
+            "pk", "space_id"
+        )
+    )
+    wanted = {r.pk for r in resources}
+    held = set(wanted)
+    for pk in parent_of:
+        ancestor, seen = parent_of.get(pk), {pk}
+        while ancestor is not None and ancestor not in seen:
+            if ancestor in wanted:
+                held.add(pk)
+                break
+            seen.add(ancestor)
+            ancestor = parent_of.get(ancestor)
+    # Two queries: occupancies_during's PostgreSQL range test names bare columns, which a
+    # join with bookings (which have the same columns) would make ambiguous.
+    booking_ids = set(
+        occupancies_during(
+            Occupancy.objects.filter(resource_id__in=held), starts_at, ends_at
+        ).values_list("booking_id", flat=True)
+    )
+    for booking in (
+        Booking.objects.filter(pk__in=booking_ids)
+        .select_related("resource__site", "user")
+        .order_by("starts_at", "pk")
+    ):
+        entries.append(_booking_entry(booking, viewer=viewer, runs=booking.resource.site_id in run))
+    for closure in Closure.objects.filter(
+        site_id__in=site_ids,
+        starts_on__lte=_local(ends_at).date(),
+        ends_on__gte=_local(starts_at).date(),
+    ).select_related("site"):
+        title = _("Closed") + (f": {closure.reason}" if closure.reason else "")
+        if len(site_ids) > 1:
+            title = f"{closure.site.name} · {title}"
+        entries.append(
+            CalendarEntry(
+                kind="closure", title=title, first_day=closure.starts_on, last_day=closure.ends_on
+            )
+        )
+    return entries
+
+
+def _booking_entry(booking: Booking, *, viewer: User, runs: bool) -> CalendarEntry:
+    name = booking.resource.name
+    if booking.kind == Booking.Kind.MAINTENANCE:
+        kind, title = "maintenance", _("Maintenance · %(resource)s") % {"resource": name}
+    elif booking.kind == Booking.Kind.BLOCK:
+        kind, title = "block", _("Blocked · %(resource)s") % {"resource": name}
+    elif viewer.is_authenticated and booking.user_id == viewer.pk:
+        kind, title = "own", _("Your booking · %(resource)s") % {"resource": name}
+    elif runs:
+        kind = "booked"
+        title = _("Booked by %(maker)s · %(resource)s") % {
+            "maker": booking.user.display_name,
+            "resource": name,
+        }
+    else:
+        kind, title = "booked", _("Booked · %(resource)s") % {"resource": name}
+    return CalendarEntry(
+        kind=kind,
+        title=title,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        resource=booking.resource,
+        booking=booking if kind == "own" or runs else None,
+    )
+
+
+# --- Booking preview ---------------------------------------------------------------------
+
+
+@dataclass
+class BookingPreview:
+    """What a maker sees before confirming: the price, and every rule the booking breaks."""
+
+    resource: Resource
+    starts_at: datetime
+    ends_at: datetime
+    quote: Quote
+    problems: list[str]
+    missing_courses: list[Course]
+    taken: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.taken
+
+
+def booking_preview(
+    *,
+    resource: Resource,
+    starts_at: datetime,
+    ends_at: datetime,
+    maker: User,
+    organisation=None,
+    ignore_booking: Booking | None = None,
+) -> BookingPreview:
+    violations = rule_violations(
+        resource=resource,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        maker=maker,
+        organisation=organisation,
+        ignore_booking=ignore_booking,
+    )
+    taken = (
+        ends_at > starts_at
+        and overlapping_occupancies(
+            resource_ids=occupied_resource_ids(resource=resource),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            ignore_booking=ignore_booking,
+        ).exists()
+    )
+    return BookingPreview(
+        resource=resource,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        quote=booking_quote(
+            resource=resource,
+            maker=maker,
+            organisation=organisation,
+            starts_at=starts_at,
+            ends_at=max(ends_at, starts_at),
+        ),
+        problems=[message for error in violations for message in error.messages],
+        missing_courses=(
+            missing_courses(maker=maker, resource=resource, until=ends_at)
+            if any(error.code == "training_required" for error in violations)
+            else []
+        ),
+        taken=taken,
+    )
+
+
+def resources_free_during(
+    *, resources: list[Resource], starts_at: datetime, ends_at: datetime
+) -> list[Resource]:
+    """Which of these resources are free for the whole of [starts_at, ends_at)."""
+    if ends_at <= starts_at:
+        return []
+    return [
+        free.resource
+        for free in availability(resources=resources, starts_at=starts_at, ends_at=ends_at)
+        if free.free == [(starts_at, ends_at)] and free.resource.is_bookable
+    ]
+
+
+# --- My bookings -----------------------------------------------------------------------
+
+
+def booking_change_deadline(booking: Booking) -> datetime:
+    """Until when its maker may cancel or move a booking without the staff."""
+    return booking.starts_at - timedelta(hours=booking.resource.site.cancellation_hours)
+
+
+def booking_changeable_by(*, booking: Booking, user: User) -> bool:
+    """Whether the page offers to cancel or move it (the service decides, again)."""
+    if booking.status != Booking.Status.CONFIRMED or booking.ends_at <= timezone.now():
+        return False
+    if user_runs_site(user=user, site=booking.resource.site):
+        return True
+    return (
+        booking.kind == Booking.Kind.BOOKING
+        and booking.user_id == user.pk
+        and timezone.now() <= booking_change_deadline(booking)
+    )
+
+
+@dataclass
+class MyBookings:
+    upcoming: list[Booking]
+    past: list[Booking]
+
+
+def bookings_of(*, user: User) -> MyBookings:
+    """A maker's bookings, upcoming (all) and past (the latest), in two queries. Each
+    carries `change_deadline` and `changeable` for the page."""
+    now = timezone.now()
+    rows = Booking.objects.filter(user=user, kind=Booking.Kind.BOOKING).select_related(
+        "resource__site", "price_group", "organisation"
+    )
+    upcoming = list(rows.filter(ends_at__gt=now).order_by("starts_at"))
+    past = list(rows.filter(ends_at__lte=now).order_by("-starts_at")[:MY_PAST_BOOKINGS])
+    for booking in upcoming + past:
+        booking.change_deadline = booking_change_deadline(booking)
+        booking.changeable = (
+            booking.status == Booking.Status.CONFIRMED
+            and booking.ends_at > now
+            and now <= booking.change_deadline
+        )
+    return MyBookings(upcoming=upcoming, past=past)
+
+
+# --- Calendar feeds (ICS by secret URL) -----------------------------------------------
+
+
+def feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def feeds_of(*, user: User) -> QuerySet[CalendarFeed]:
+    return (
+        CalendarFeed.objects.filter(owner=user, revoked_at__isnull=True)
+        .select_related("resource__site")
+        .order_by("created_at")
+    )
+
+
+def feed_by_secret(*, secret: str) -> CalendarFeed:
+    """The live feed of a secret; unknown, revoked, or a resource feed whose owner no
+    longer runs its site: 404."""
+    feed = (
+        CalendarFeed.objects.select_related("owner", "resource__site")
+        .filter(digest=feed_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if feed is None or not feed.owner.is_active:
+        raise Http404
+    if feed.resource is not None and not user_runs_site(user=feed.owner, site=feed.resource.site):
+        raise Http404
+    return feed
+
+
+def feed_bookings(*, feed: CalendarFeed) -> list[Booking]:
+    """Confirmed bookings from 90 days ago on, and cancelled ones for 30 days after their
+    cancellation (calendars then remove them)."""
+    now = timezone.now()
+    rows = Booking.objects.select_related("resource__site", "user").filter(
+        Q(status=Booking.Status.CONFIRMED)
+        | Q(status=Booking.Status.CANCELLED, cancelled_at__gte=now - FEED_CANCELLED_KEPT),
+        ends_at__gte=now - FEED_PAST,
+    )
+    if feed.resource_id is not None:
+        rows = rows.filter(resource_id=feed.resource_id)
+    else:
+        rows = rows.filter(user_id=feed.owner_id, kind=Booking.Kind.BOOKING)
+    return list(rows.order_by("starts_at")[:2000])
+
+
+def organisations_for_booking(*, user: User) -> QuerySet:
+    """The organisations `user` may book for: those they belong to."""
+    from fabreck.cluster.models import Organisation
+
+    return Organisation.objects.filter(memberships__user=user).order_by("name").distinct()
+
+
+def resources_for_booking_form() -> QuerySet[Resource]:
+    return Resource.objects.select_related("site").order_by("site__name", "position", "name")
+
+
+def feed_calendar(*, feed: CalendarFeed) -> str:
+    """The ICS text of a feed, in its owner's language. Staff feeds of a machine name the
+    maker of each booking; a maker's feed is theirs alone."""
+    from django.utils import translation
+
+    from fabreck.core.ics import ics_calendar
+    from fabreck.fablab.mail import booking_ics_event
+
+    with translation.override(feed.owner.preferred_language):
+        events = []
+        for booking in feed_bookings(feed=feed):
+            event = booking_ics_event(booking)
+            if feed.resource_id is not None:
+                who = booking.user.display_name if booking.user else booking.get_kind_display()
+                event = replace(event, summary=f"{booking.resource.name}: {who}")
+            events.append(event)
+        if feed.resource_id is not None:
+            name = _("Fabreck: %(resource)s") % {"resource": feed.resource.name}
+        else:
+            name = _("Fabreck: my FabLab bookings")
+        return ics_calendar(events, name=name)
+
+
+def machine_categories() -> QuerySet[MachineCategory]:
+    return MachineCategory.objects.order_by("position", "slug")
 
 
 # === Staff side: trainings, authorisations, the desk, the kiosk ============================

@@ -9,6 +9,7 @@ exclusion constraint on occupancies is the last word, and its refusal reaches th
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from fabreck.accounts.models import User
 from fabreck.fablab.models import (
     Authorisation,
     Booking,
+    CalendarFeed,
     Course,
     Occupancy,
     Resource,
@@ -30,6 +32,7 @@ from fabreck.fablab.models import (
 from fabreck.fablab.selectors import (
     Quote,
     booking_quote,
+    feed_digest,
     occupied_resource_ids,
     overlapping_occupancies,
     rule_violations,
@@ -359,6 +362,49 @@ def authorisation_revoke(*, authorisation: Authorisation, by: User, site: Site, 
         authorisation.revoke_reason = reason
         authorisation.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     return authorisation
+
+
+# === Calendar feeds (ICS by secret URL) ===================================================
+# (appended by the fablab-pages branch)
+
+FEEDS_PER_OWNER = 10
+
+
+def feed_create(*, owner: User, resource: Resource | None = None) -> tuple[CalendarFeed, str]:
+    """A private ICS feed of `owner`'s bookings, or (for the staff of its site) of one
+    machine or space. Returns the feed and its secret, which is shown once and never
+    stored: only its SHA-256 digest is."""
+    if resource is not None:
+        _ensure_staff(owner, resource.site)
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=owner.pk))  # one count at a time
+        if (
+            CalendarFeed.objects.filter(owner=owner, revoked_at__isnull=True).count()
+            >= FEEDS_PER_OWNER
+        ):
+            raise ValidationError(
+                _("You have %(count)d calendar feeds already: revoke one first.")
+                % {"count": FEEDS_PER_OWNER},
+                code="too_many_feeds",
+            )
+        feed = CalendarFeed.objects.create(
+            owner=owner, resource=resource, digest=feed_digest(secret)
+        )
+    return feed, secret
+
+
+def feed_revoke(*, feed: CalendarFeed, by: User) -> CalendarFeed:
+    """The feed's URL stops working at once; calendars subscribed to it get a 404."""
+    if feed.owner_id != by.pk:
+        raise PermissionDenied(_("This is not your calendar feed."))
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+        if feed.revoked_at is not None:
+            raise ValidationError(_("This calendar feed is already revoked."), code="revoked")
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])
+    return feed
 
 
 # === Staff side: trainings, expiry reminders, usage, blocks, machine status, price groups ===
