@@ -170,7 +170,7 @@ class MaterialUseForm(forms.Form):
 class BlockForm(forms.Form):
     resource = forms.ModelChoiceField(label=_("Machine or space"), queryset=Resource.objects.none())
     kind = forms.ChoiceField(
-        label=_("Kind"),
+        label=_("Type of block"),
         choices=[
             (Booking.Kind.BLOCK, Booking.Kind.BLOCK.label),
             (Booking.Kind.MAINTENANCE, Booking.Kind.MAINTENANCE.label),

@@ -265,8 +265,8 @@ def rule_violations(
         )
     if resource.status != Resource.Status.AVAILABLE:
         refuse(
-            _("%(resource)s is %(status)s.")
-            % {"resource": resource.name, "status": resource.get_status_display().lower()},
+            _("%(resource)s cannot be booked: %(status)s.")
+            % {"resource": resource.name, "status": resource.get_status_display()},
             "unavailable",
         )
     closed = _closure_violation(site, starts_at, ends_at)
@@ -772,7 +772,7 @@ def calendar_entries(
         starts_on__lte=_local(ends_at).date(),
         ends_on__gte=_local(starts_at).date(),
     ).select_related("site"):
-        title = _("Closed") + (f": {closure.reason}" if closure.reason else "")
+        title = _("Site closed") + (f": {closure.reason}" if closure.reason else "")
         if len(site_ids) > 1:
             title = f"{closure.site.name} · {title}"
         entries.append(
