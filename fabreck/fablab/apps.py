@@ -16,3 +16,4 @@ class FablabConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_reference_data, sender=self, dispatch_uid="fablab.reference")
+        from fabreck.fablab import seeding  # noqa: F401  (registers the seeder)
