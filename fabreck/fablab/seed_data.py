@@ -14,6 +14,7 @@ from fabreck.fablab.models import Site
 
 STAFF_EMAIL = "site-staff@demo.fabreck.lu"
 DEMO_MAKER_EMAIL = "maker@demo.fabreck.lu"
+INSTRUCTOR_EMAIL = "workshop-lead@demo.fabreck.lu"  # scale large: teaches at Differdange
 MAKERS_MARK = "@makers."
 
 # --- Sites ------------------------------------------------------------------------------
@@ -394,15 +395,16 @@ FLEET: tuple[Unit, ...] = (
          status="maintenance"),
     *(Unit("esch", f"esch-prusa-mk4-{n}", f"Original Prusa MK4 #{n}", "3d-printer",
            "https://help.prusa3d.com/", PRUSA_SPECS,
-           course="3d-printing-basics", large_only=n > 3) for n in range(1, 13)),
+           course="3d-printing-basics", large_only=n > 3) for n in range(1, 21)),
     *(Unit("esch", f"esch-bambu-x1c-{n}", f"Bambu Lab X1 Carbon #{n}", "3d-printer",
            "https://wiki.bambulab.com/en/x1", BAMBU_X1_SPECS, course="3d-printing-basics",
-           large_only=n > 1) for n in range(1, 4)),
-    Unit("esch", "esch-formlabs-form-3-plus", "Formlabs Form 3+", "3d-printer",
-         "https://support.formlabs.com/",
-         ("SLA, build volume 145 × 145 × 185 mm", "Layer height 25–300 µm",
-          "Form Wash and Form Cure included", "Resins: Standard, Tough, Clear"),
-         course="resin-printing"),
+           large_only=n > 1) for n in range(1, 5)),
+    *(Unit("esch", "esch-formlabs-form-3-plus" + ("" if n == 1 else f"-{n}"),
+           "Formlabs Form 3+" + ("" if n == 1 else f" #{n}"), "3d-printer",
+           "https://support.formlabs.com/",
+           ("SLA, build volume 145 × 145 × 185 mm", "Layer height 25–300 µm",
+            "Form Wash and Form Cure included", "Resins: Standard, Tough, Clear"),
+           course="resin-printing", large_only=n > 1) for n in range(1, 3)),
     Unit("esch", "esch-roland-mdx-50", "Roland MDX-50", "cnc-mill",
          "https://www.rolanddg.com/en/",
          ("Work area 400 × 305 × 135 mm", "Automatic tool changer, 6 tools",
@@ -422,13 +424,21 @@ FLEET: tuple[Unit, ...] = (
     *(Unit("esch", f"esch-bernina-335-{n}", f"BERNINA 335 #{n}", "textile",
            "https://www.bernina.com/",
            ("Mechanical sewing machine, 97 stitches", "Free arm, needle threader"),
-           large_only=n > 1) for n in range(1, 4)),
+           large_only=n > 1) for n in range(1, 7)),
     *(Unit("esch", f"esch-electronics-bench-{n}", f"Electronics bench {n}", "electronics",
            "https://www.weller-tools.com/", BENCH_SPECS, large_only=n > 2)
-      for n in range(1, 7)),
+      for n in range(1, 11)),
     Unit("esch", "esch-einscan-sp", "Shining 3D EinScan SP", "3d-scanner",
          "https://www.einscan.com/",
          ("Structured white light", "Accuracy 0.05 mm", "Turntable for objects up to 5 kg")),
+    Unit("esch", "esch-einscan-h", "Shining 3D EinScan H", "3d-scanner",
+         "https://www.einscan.com/",
+         ("Handheld hybrid LED and infrared scanner", "Colour texture", "People and objects"),
+         large_only=True),
+    Unit("esch", "esch-brother-pr680w", "Brother PR680W", "textile",
+         "https://www.brother.eu/",
+         ("6 needles", "Embroidery area 300 × 200 mm"), course="embroidery-machine",
+         large_only=True),
     Unit("esch", "esch-trotec-speedy-300", "Trotec Speedy 300", "laser-cutter",
          "https://www.troteclaser.com/en/",
          ("Work area 726 × 432 mm", "CO₂ laser 60 W"), course="laser-safety", large_only=True),
@@ -483,10 +493,17 @@ FLEET: tuple[Unit, ...] = (
          "metalworking", "https://www.optimum-maschinen.de/en/",
          ("Table 750 × 210 mm", "MK4 spindle", "Digital readout"),
          course="metalworking-safety", space="production-hall"),
+    Unit("differdange", "differdange-felder-fb510", "Felder FB 510 bandsaw", "woodworking",
+         "https://www.felder-group.com/", ("Cutting height 400 mm", "Wheel Ø 500 mm"),
+         course="woodworking-safety", space="production-hall", large_only=True),
+    Unit("differdange", "differdange-lorch-micormig", "Lorch MicorMIG 300 welder",
+         "metalworking", "https://www.lorch.eu/",
+         ("MIG/MAG, 300 A", "Steel, stainless steel, aluminium", "Fume extraction arm"),
+         course="metalworking-safety", space="production-hall", large_only=True),
     *(Unit("differdange", f"differdange-bambu-p1s-{letter.lower()}",
            f"Bambu Lab P1S {letter}", "3d-printer", "https://wiki.bambulab.com/en/p1",
            BAMBU_P1S_SPECS, course="3d-printing-basics", space="workshop-room",
-           large_only=letter > "B") for letter in "ABCDEF"),
+           large_only=letter > "B") for letter in "ABCDEFGHIJ"),
     Unit("differdange", "differdange-artec-eva", "Artec Eva", "3d-scanner",
          "https://www.artec3d.com/portable-3d-scanners/artec-eva",
          ("Handheld structured-light scanner", "Accuracy 0.1 mm", "Texture capture"),
@@ -523,8 +540,9 @@ RESOURCE_RATES = {
     "differdange-rehearsal-room": Decimal("15"),
     "differdange-seminar-room": Decimal("30"),
     "differdange-photo-studio": Decimal("40"),
-    "esch-bambu-x1c-1": Decimal("8"),
+    **{f"esch-bambu-x1c-{n}": Decimal("8") for n in range(1, 5)},
     "esch-formlabs-form-3-plus": Decimal("10"),
+    "esch-formlabs-form-3-plus-2": Decimal("10"),
 }
 
 # site, key, EN, FR, DE, unit, price, quantity range, used on (categories or slugs)
@@ -580,17 +598,17 @@ MATERIALS = (
 
 # Typical booking lengths (minutes) per category and space, clipped to the site's rules.
 DURATIONS = {
-    "laser-cutter": (30, 45, 60, 60, 90, 120),
-    "3d-printer": (60, 90, 120, 120, 180, 240),
-    "cnc-mill": (60, 120, 120, 180),
-    "large-cnc": (120, 180, 240, 300),
-    "vinyl-cutter": (30, 45, 60),
-    "textile": (60, 90, 120, 180),
-    "electronics": (60, 90, 120, 180),
-    "waterjet": (60, 120, 180, 240),
-    "woodworking": (60, 90, 120, 180),
-    "metalworking": (60, 120, 180, 240),
-    "3d-scanner": (30, 60, 90),
+    "laser-cutter": (30, 30, 45, 60, 60, 90),
+    "3d-printer": (60, 60, 90, 120, 180),
+    "cnc-mill": (60, 90, 120, 180),
+    "large-cnc": (60, 120, 180, 240),
+    "vinyl-cutter": (30, 30, 45, 60),
+    "textile": (30, 60, 60, 90, 120),
+    "electronics": (60, 60, 90, 120),
+    "waterjet": (60, 60, 120, 180),
+    "woodworking": (60, 60, 90, 120),
+    "metalworking": (60, 90, 120, 180),
+    "3d-scanner": (30, 45, 60),
     "production-hall": (180, 240, 300),
     "workshop-room": (120, 180, 240),
     "rehearsal-room": (60, 120, 180),
@@ -601,7 +619,7 @@ DURATIONS = {
 # history is a busy network.
 GAPS = {
     "demo": ((0, 15, 30, 60, 90, 120, 180, 240), (12, 8, 12, 16, 14, 14, 12, 12)),
-    "large": ((0, 15, 30, 60, 90), (44, 16, 18, 14, 8)),
+    "large": ((0, 15, 30, 60), (60, 20, 12, 8)),
 }
 # Share of open days a space with machines in it is booked as a whole.
 SPACE_DAY_SHARE = {"production-hall": 0.12, "workshop-room": 0.3}

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time as clock
+from calendar import monthrange
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from queue import Empty, Full, Queue
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -68,6 +72,7 @@ from fabreck.fablab.seed_data import (
     FLEET,
     GAPS,
     GROUP_FACTORS,
+    INSTRUCTOR_EMAIL,
     MAINTENANCE_NOTES,
     MAKERS_MARK,
     MATERIALS,
@@ -421,21 +426,52 @@ AUTHORISATION_FIELDS = (
     "revoked_at", "revoked_by", "revoke_reason", "reminder_sent_at",
 )  # fmt: skip
 PROFILE_FIELDS = ("user", "price_group", "price_group_note")
+COPY_NULL = "\\N"
+
+
+def _copy_text(value: str | None) -> str:
+    if value is None:
+        return COPY_NULL
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        value = value.replace("\r", "\\r")
+    return value
+
+
+def _copy_converter(field: models.Field) -> Callable[[object], str]:
+    """How COPY's text format spells a value of this field."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return lambda v: COPY_NULL if v is None else v.isoformat()
+    if kind == "BooleanField":
+        return lambda v: "t" if v else "f"
+    if kind in {"CharField", "TextField", "SlugField", "EmailField", "URLField"}:
+        return _copy_text
+    return lambda v: COPY_NULL if v is None else str(v)  # numbers, keys, decimals, dates
 
 
 def rows_insert(model: type[models.Model], names: tuple[str, ...], rows: Iterable[tuple]) -> int:
-    """Insert plain tuples (Python values, in the order of `names`) fast: psycopg's COPY on
-    PostgreSQL, else executemany of values prepared by the fields themselves."""
+    """Insert plain tuples (Python values in the order of `names`) fast: COPY in text format
+    on PostgreSQL, else executemany of values prepared by the fields themselves."""
     fields = [model._meta.get_field(name) for name in names]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            converters = [_copy_converter(f) for f in fields]
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                lines: list[str] = []
                 for row in rows:
-                    copy.write_row(row)
-                    count += 1
+                    lines.append(
+                        "\t".join([c(v) for c, v in zip(converters, row, strict=True)]) + "\n"
+                    )
+                    if len(lines) >= 5000:
+                        copy.write("".join(lines))
+                        count += len(lines)
+                        lines = []
+                copy.write("".join(lines))
+                count += len(lines)
             return count
         placeholders = ", ".join(["%s"] * len(fields))
         # Names from the model's own meta, quoted; values go as parameters.
@@ -455,6 +491,47 @@ def rows_insert(model: type[models.Model], names: tuple[str, ...], rows: Iterabl
     return count
 
 
+@contextmanager
+def indexes_built_after(*model_classes: type[models.Model]):
+    """On PostgreSQL, load these tables without their secondary indexes, unique and foreign
+    keys (as pg_restore does) and build them once at the end: several times faster than
+    keeping them up to date row by row. Primary keys, checks and the exclusion constraint
+    stay, so every row is still checked as it arrives. Run it inside a transaction: a
+    failure rolls the schema back with the rows."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in model_classes]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u') "
+            "ORDER BY contype DESC, conname",  # unique ones first: foreign keys may need them
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition, _kind in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition, _kind in constraints:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
+
+
 def _next_id(model: type[models.Model]) -> int:
     return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
 
@@ -465,6 +542,46 @@ def _sequences_reset(*model_classes: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def _in_background(chunks: Iterator, *, depth: int = 2) -> Iterator:
+    """Iterate `chunks` in a thread while the caller writes the previous chunk: the
+    database works on one core while Python builds the next rows on the other. The
+    thread touches no database connection."""
+    queue: Queue = Queue(maxsize=depth)
+    stop, done = threading.Event(), object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put(chunk, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # handed to the caller
+            queue.put(error)
+
+    thread = threading.Thread(target=produce, name="fablab-seed", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with suppress(Empty):
+                queue.get(timeout=0.1)
+        thread.join()
 
 
 # --- Trainings and who may book what -----------------------------------------------------
@@ -495,10 +612,24 @@ class Trainings:
         default_factory=lambda: defaultdict(list)
     )
     profiles: dict[int, int] = field(default_factory=dict)  # maker -> price group
+    # (site, day) -> where the day's sessions so far begin: the next ends there
+    taught: dict[tuple[int, date], int] = field(default_factory=dict)
+
+
+# Bookings are made at most this long before they start (within the site's own limit),
+# so a maker may book from BOOKED_AHEAD after their training.
+BOOKED_AHEAD = timedelta(days=14)
 
 
 def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(minutes=minutes)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    """As `+ relativedelta(months=…)` (services._expiry), without its cost."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
 def _open_day(site: SitePlan, day: date, *, direction: int) -> date:
@@ -514,25 +645,34 @@ def _session_add(
     course_slug: str,
     day: date,
     session_id: int,
-    staff_id: int,
+    instructor: int,
     capacity: int,
     tz: ZoneInfo,
-) -> tuple[datetime, datetime]:
-    """A session at the end of the day's last opening interval, holding the course's
-    training machine."""
+) -> datetime | None:
+    """A session at the end of the day, or just before the day's other sessions (one
+    instructor teaches them one after the other), holding the course's training machine.
+    Its end, or None when the day is full."""
     course = net.courses[course_slug]
     machine = net.training_machine[course_slug]
     site = machine.site
-    opens, closes = site.intervals(day)[-1]
-    starts = max(opens, closes - course.duration_minutes)
-    starts_at, ends_at = _local(day, starts, tz), _local(day, closes, tz)
+    intervals = site.intervals(day)
+    until = trainings.taught.get((site.pk, day), intervals[-1][1])
+    for opens, closes in reversed(intervals):
+        ends = min(closes, until)
+        starts = ends - course.duration_minutes
+        if starts >= opens:
+            break
+    else:
+        return None
+    trainings.taught[(site.pk, day)] = starts
+    starts_at, ends_at = _local(day, starts, tz), _local(day, ends, tz)
     trainings.sessions.append(
-        (session_id, course.pk, site.pk, staff_id, starts_at, ends_at, capacity)
+        (session_id, course.pk, site.pk, instructor, starts_at, ends_at, capacity)
     )
     trainings.reserved[(machine.pk, day)].append(
-        Reserved(starts, closes, Booking.Kind.BLOCK, note=f"Training: {course.name_en}")
+        Reserved(starts, ends, Booking.Kind.BLOCK, note=f"Training: {course.name_en}")
     )
-    return starts_at, ends_at
+    return ends_at
 
 
 def _authorisation(
@@ -546,9 +686,8 @@ def _authorisation(
     evidence: str = "",
     revoked: tuple[datetime, str] | None = None,
 ) -> tuple:
-    expires_at = (
-        issued_at + relativedelta(months=course.validity_months) if course.validity_months else None
-    )
+    months = course.validity_months
+    expires_at = _add_months(issued_at, months) if months else None
     reminder = None
     if expires_at is not None and expires_at - timedelta(days=30) < now:
         reminder = expires_at - timedelta(days=30)
@@ -571,12 +710,14 @@ def _trainings_demo(
     staff_id: int,
     tz: ZoneInfo,
 ) -> Trainings:
-    """A few sessions around today; most makers trained earlier (evidence on record);
-    the demo maker holds 3D printing and vinyl, not the laser."""
+    """A few sessions around today, taught by the demo staff login; most makers trained
+    earlier (evidence on record); the demo maker holds 3D printing and vinyl, not the
+    laser."""
     trainings = Trainings()
     today = now.astimezone(tz).date()
     session_id = _next_id(TrainingSession)
     past: dict[str, list] = {}  # course -> [session id, ends_at, attendees]
+    teaching_days: set[date] = set()
     for slug, offset in (
         ("3d-printing-basics", -16),
         ("woodworking-safety", -12),
@@ -586,10 +727,14 @@ def _trainings_demo(
         ("waterjet-operator", 10),
     ):
         site = net.training_machine[slug].site
-        day = _open_day(site, today + timedelta(days=offset), direction=-1 if offset < 0 else 1)
-        _starts, ends = _session_add(
+        direction = -1 if offset < 0 else 1
+        day = _open_day(site, today + timedelta(days=offset), direction=direction)
+        while day in teaching_days:  # one place at a time
+            day = _open_day(site, day + timedelta(days=direction), direction=direction)
+        teaching_days.add(day)
+        ends = _session_add(
             trainings, net=net, course_slug=slug, day=day, session_id=session_id,
-            staff_id=staff_id, capacity=8, tz=tz,
+            instructor=staff_id, capacity=8, tz=tz,
         )  # fmt: skip
         if offset < 0:
             past[slug] = [session_id, ends, []]
@@ -644,7 +789,7 @@ def _trainings_demo(
                 issued, expires, revoked = row[3], row[4], row[7]
                 if (
                     revoked is None
-                    and issued.astimezone(tz).date() < week_start
+                    and issued.astimezone(tz).date() + BOOKED_AHEAD < week_start
                     and (expires is None or expires.astimezone(tz).date() > week_end)
                 ):
                     trainings.pools[(week, row[1])].append(maker)
@@ -687,22 +832,23 @@ def _trainings_large(
     first: date,
     last: date,
     makers: list[int],
-    staff_id: int,
+    instructors: dict[str, int],
     tz: ZoneInfo,
 ) -> Trainings:
-    """Ten years of members: each active for a while, trained at sessions (renewed when
-    the course expires), eligible for its machines from the month after."""
+    """Ten years of members: each active for a while, trained at sessions (renewed before
+    the course expires), allowed on its machines from the month after."""
     trainings = Trainings()
     today = now.astimezone(tz).date()
     days = (last - first).days + 1
     today_index = (today - first).days
+    earliest = -600
     home = {slug: home for slug, _c, home, *_r in COURSES}
     courses = [(slug, net.courses[slug]) for slug, *_r in COURSES if slug in net.training_machine]
     requests: dict[tuple[str, int], list[int]] = defaultdict(list)  # (course, week) -> chains
-    chains: list[list] = []  # [maker, slug, desired days, issued datetimes]
+    chains: list[tuple[int, str, list[int]]] = []  # maker, course, wished training days
     spans: list[tuple[int, int, int, int]] = []  # maker, first day, last day, weight
     for maker in rng.sample(makers, int(len(makers) * SCALE_ACTIVE_SHARE)):
-        start = rng.randrange(-540, days)
+        start = rng.randrange(earliest + 60, days)
         end = start + 60 + int(rng.expovariate(1 / 700))
         if end < 0:
             continue
@@ -717,106 +863,102 @@ def _trainings_large(
             day = start + rng.randint(0, 45)
             if day >= today_index or day > end - 14:
                 continue
-            desired = [day]
+            wished = [day]
             if course.validity_months:
-                every = int(course.validity_months * 30.44) - 21
-                while desired[-1] + every < min(end, today_index):
-                    desired.append(desired[-1] + every)
-            chain = [maker, slug, desired, []]
-            chains.append(chain)
-            for d in desired:
+                every = int(course.validity_months * 30.44) - 45  # renewed in time
+                while wished[-1] + every < min(end, today_index):
+                    wished.append(wished[-1] + every)
+            chains.append((maker, slug, wished))
+            for d in wished:
                 if d >= 0:
                     requests[(slug, d // 7)].append(len(chains) - 1)
 
+    # Sessions: each week's trainees of a course, eight to twelve a session, on the open
+    # days of that week (or the next ones), stacked before the day's other sessions.
     session_id = _next_id(TrainingSession)
-    issued_by_chain: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
-    used_days: set[tuple[str, date]] = set()
-    for (slug, week), members in sorted(requests.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    held_at: dict[int, list[tuple[datetime, int] | None]] = defaultdict(list)
+    for (slug, week), trainees in sorted(requests.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         site = net.training_machine[slug].site
-        candidates: list[date] = []
-        for extra in range(4):  # a week without an open day: the next one
-            monday = first + timedelta(days=7 * (week + extra))
-            candidates = [
-                monday + timedelta(days=n)
-                for n in range(7)
-                if site.intervals(monday + timedelta(days=n))
-                and monday + timedelta(days=n) < today
-                and (slug, monday + timedelta(days=n)) not in used_days
-            ]
-            if candidates:
-                break
-        if not candidates:
-            for chain_index in members:
-                issued_by_chain[chain_index].append((None, None))
-            continue
-        count = min(len(candidates), math.ceil(len(members) / 8))
-        capacity = max(8, math.ceil(len(members) / count))
-        for n in range(count):
-            day = candidates[(n * len(candidates)) // count]
-            used_days.add((slug, day))
-            _starts, ends = _session_add(
-                trainings, net=net, course_slug=slug, day=day, session_id=session_id,
-                staff_id=staff_id, capacity=capacity, tz=tz,
-            )  # fmt: skip
-            for chain_index in members[n * capacity : (n + 1) * capacity]:
-                issued_by_chain[chain_index].append((ends, session_id))
-            session_id += 1
+        instructor = instructors[site.slug]
+        count = math.ceil(len(trainees) / 12)
+        placed: list[tuple[datetime, int]] = []
+        rows_before = len(trainings.sessions)
+        day = first + timedelta(days=7 * week)
+        while len(placed) < count and day < today and day < first + timedelta(7 * week + 28):
+            if site.intervals(day):
+                ends = _session_add(
+                    trainings, net=net, course_slug=slug, day=day, session_id=session_id,
+                    instructor=instructor, capacity=12, tz=tz,
+                )  # fmt: skip
+                if ends is not None:
+                    placed.append((ends, session_id))
+                    session_id += 1
+            day += timedelta(days=1)
+        for n, chain_index in enumerate(trainees):
+            held_at[chain_index].append(placed[n % len(placed)] if placed else None)
+        if placed and len(trainees) > 12 * len(placed):  # fewer days than wished: fuller
+            places = math.ceil(len(trainees) / len(placed))
+            for row in range(rows_before, len(trainings.sessions)):
+                trainings.sessions[row] = (*trainings.sessions[row][:-1], places)
 
-    def month(day_index: int) -> int:
-        day = first + timedelta(days=day_index)
-        return (day.year - first.year) * 12 + day.month - first.month
+    month_of = {}  # day index -> month index
+    day, index = first + timedelta(days=earliest), earliest
+    while index < days + 62:
+        month_of[index] = (day.year - first.year) * 12 + day.month - first.month
+        day, index = day + timedelta(days=1), index + 1
+    first_ordinal = first.toordinal()
 
-    def month_bounds(m: int) -> tuple[date, date]:
-        start = date(first.year + (first.month - 1 + m) // 12, (first.month - 1 + m) % 12 + 1, 1)
-        return start, start + relativedelta(months=1) - timedelta(days=1)
+    def month_of_date(value: date) -> int:
+        return month_of.get(value.toordinal() - first_ordinal, 10_000)
 
     span_of = {maker: (s, e, w) for maker, s, e, w in spans}
     for maker, s, e, w in spans:
-        for m in range(month(s), month(e) + 1):
+        for m in range(month_of[s], month_of[e] + 1):
             trainings.pools[(m, None)].extend([maker] * w)
-    evidence_at = time(12)
-    for index, (maker, slug, desired, _issued) in enumerate(chains):
+    noon = time(12)
+    for index, (maker, slug, wished) in enumerate(chains):
         course = net.courses[slug]
-        scheduled = iter(issued_by_chain.get(index, ()))
+        instructor = instructors[home[slug]]
+        scheduled = iter(held_at.get(index, ()))
         rows = []
-        for d in desired:
-            if d < 0:  # trained before the booking system: on record with evidence
-                issued = datetime.combine(first + timedelta(days=d), evidence_at, tzinfo=tz)
+        for d in wished:
+            session = next(scheduled) if d >= 0 else None
+            if session is not None:
                 rows.append(
                     _authorisation(
                         user=maker,
                         course=course,
-                        staff_id=staff_id,
-                        issued_at=issued,
+                        staff_id=instructor,
+                        issued_at=session[0],
                         now=now,
-                        evidence="Trained before the online booking system.",
+                        session=session[1],
                     )
                 )
                 continue  # fmt: skip
-            ends, session = next(scheduled, (None, None))
-            if ends is None:
-                issued = datetime.combine(first + timedelta(days=d), evidence_at, tzinfo=tz)
-                rows.append(_authorisation(user=maker, course=course, staff_id=staff_id,
-                                           issued_at=issued, now=now,
-                                           evidence=rng.choice(EVIDENCE)))  # fmt: skip
-            else:
-                rows.append(_authorisation(user=maker, course=course, staff_id=staff_id,
-                                           issued_at=ends, now=now, session=session))  # fmt: skip
+            # Trained before the booking system, or no session that month: on record.
+            issued = datetime.combine(first + timedelta(days=d), noon, tzinfo=tz)
+            evidence = (
+                "Trained before the online booking system." if d < 0 else rng.choice(EVIDENCE)
+            )
+            rows.append(_authorisation(user=maker, course=course, staff_id=instructor,
+                                       issued_at=issued, now=now, evidence=evidence))  # fmt: skip
         trainings.authorisations += rows
-        # Valid stretches: an authorisation renewed before it expired continues the last.
-        stretches: list[list] = []
-        for row in sorted(rows, key=lambda r: r[3]):
+        # Bookable: the months of the maker's activity whose bookings (made at most
+        # BOOKED_AHEAD before) fall within one authorisation, issued before the booking
+        # was made and valid until its end.
+        s, e, w = span_of[maker]
+        months: set[int] = set()
+        for row in rows:
             issued, expires = row[3].astimezone(tz).date(), row[4]
             expires = expires.astimezone(tz).date() if expires else date.max
-            if stretches and issued <= stretches[-1][1]:
-                stretches[-1][1] = max(stretches[-1][1], expires)
-            else:
-                stretches.append([issued, expires])
-        s, e, w = span_of[maker]
-        for m in range(month(s), month(e) + 1):
-            m_start, m_end = month_bounds(m)
-            if any(m_start > valid_from and m_end < valid_to for valid_from, valid_to in stretches):
-                trainings.pools[(m, course.pk)].extend([maker] * w)
+            months.update(
+                range(
+                    max(month_of_date(issued + BOOKED_AHEAD) + 1, month_of[s]),
+                    min(month_of_date(expires), month_of[e] + 1),
+                )
+            )
+        for m in sorted(months):
+            trainings.pools[(m, course.pk)].extend([maker] * w)
 
     groups = net.groups
     for maker, *_rest in spans:
@@ -847,16 +989,15 @@ class _History:
         period_of: Callable[[date], int],
         staff_id: int,
         tz: ZoneInfo,
-        stdout,
         chunk: int,
     ) -> None:
         self.net, self.rng, self.now, self.tz = net, rng, now, tz
         self.first, self.last = first, last
         self.trainings, self.period_of = trainings, period_of
-        self.staff_id, self.stdout, self.chunk = staff_id, stdout, chunk
+        self.staff_id, self.chunk = staff_id, chunk
         self.reserved = trainings.reserved
-        self.gap_values, self.gap_weights = GAPS[scale]
-        self.verbose = scale == "large"
+        values, weights = GAPS[scale]
+        self.gaps = [v for v, w in zip(values, weights, strict=True) for _ in range(w)]
         self.public = net.groups["public"]
         self.next_id = _next_id(Booking)
         self.bookings: list[tuple] = []
@@ -868,7 +1009,6 @@ class _History:
         self.orgs_of: dict[int, list[int]] = defaultdict(list)
         self.org_group: dict[int, int] = {}
         self.org_members: list[tuple[int, list[int]]] = []
-        self.started = clock.monotonic()
 
     # Organisations the makers belong to (when the cluster is seeded) and their groups.
     def organisations_load(self) -> None:
@@ -911,7 +1051,8 @@ class _History:
         ends_at = _local(last_day, site.intervals(last_day)[-1][1], self.tz)
         self._write(node, starts_at, ends_at, Booking.Kind.MAINTENANCE, note=note)
 
-    def run(self) -> None:
+    def chunks(self) -> Iterator[tuple[list, list, list, date]]:
+        """(bookings, occupancies, material uses, last day) every `chunk` bookings."""
         day, site_week = self.first, {}
         while day <= self.last:
             if day.weekday() == 0:
@@ -926,14 +1067,14 @@ class _History:
                 site_week[site.pk] = week
                 for top in site.tops:
                     self._group_day(top, day, intervals, week, period, first_open)
-            if len(self.bookings) >= self.chunk:
-                self.flush(day)
+            if len(self.bookings) >= self.chunk or day == self.last:
+                yield self.bookings, self.occupancies, self.material_uses, day
+                self.bookings, self.occupancies, self.material_uses = [], [], []
             day += timedelta(days=1)
-        self.flush(self.last)
 
     def _group_day(self, top: Node, day: date, intervals, week: int, period: int,
                    first_open: bool) -> None:  # fmt: skip
-        rng = self.rng
+        random_ = self.rng.random
         nodes = top.subtree()
         taken: dict[int, list[tuple[int, int]]] = {n.pk: [] for n in nodes}
         for node in nodes:
@@ -947,17 +1088,20 @@ class _History:
                 and (week + node.maintenance_phase) % node.maintenance_every == 0
             ):
                 opens, closes = intervals[0]
-                minutes = min(rng.choice((60, 90, 120)), closes - opens)
+                minutes = min((60, 90, 120)[int(random_() * 3)], closes - opens)
                 note = f"Preventive maintenance: {MAINTENANCE_NOTES[node.key].lower()}"
                 self._reserve(node, day, Reserved(opens, opens + minutes - minutes % step,
                               Booking.Kind.MAINTENANCE, note=note), taken, period)  # fmt: skip
-            if rng.random() < BLOCK_SHARE:
-                opens, closes = rng.choice(intervals)
-                minutes = rng.choice((60, 120, 180))
+            if random_() < BLOCK_SHARE:
+                opens, closes = intervals[int(random_() * len(intervals))]
+                minutes = (60, 120, 180)[int(random_() * 3)]
                 if closes - opens >= minutes:
-                    starts = opens + step * rng.randrange((closes - opens - minutes) // step + 1)
+                    starts = opens + step * int(
+                        random_() * ((closes - opens - minutes) // step + 1)
+                    )
+                    note = BLOCK_NOTES[int(random_() * len(BLOCK_NOTES))]
                     self._reserve(node, day, Reserved(starts, starts + minutes, Booking.Kind.BLOCK,
-                                  note=rng.choice(BLOCK_NOTES)), taken, period)  # fmt: skip
+                                  note=note), taken, period)  # fmt: skip
         self._fill(top, day, intervals, taken, period)
 
     def _reserve(self, node: Node, day: date, reserved: Reserved, taken, period: int) -> None:
@@ -979,7 +1123,7 @@ class _History:
         if node.children:  # a space with machines: now and then booked as a whole
             share = SPACE_DAY_SHARE.get(node.key, 0.1)
             slots = (
-                self._slots(node, intervals, busy, limit=self.rng.choice((1, 1, 2)))
+                self._slots(node, intervals, busy, limit=1 + (self.rng.random() < 0.3))
                 if self.rng.random() < share
                 else []
             )
@@ -994,16 +1138,16 @@ class _History:
 
     def _slots(self, node: Node, intervals, busy, limit: int = 0) -> list[tuple[int, int]]:
         """Non-overlapping slots on the site's step, within the intervals, around `busy`."""
-        rng, site = self.rng, node.site
+        random_, site = self.rng.random, node.site
         step, shortest, durations = site.step, site.min_minutes, node.durations
-        gaps, weights = self.gap_values, self.gap_weights
+        gaps, n_gaps, n_durations = self.gaps, len(self.gaps), len(durations)
         out: list[tuple[int, int]] = []
         for opens, closes in intervals:
             t = opens
             while t < closes:
-                t += rng.choices(gaps, weights)[0]
+                t += gaps[int(random_() * n_gaps)]
                 t += -t % step
-                ends = min(t + rng.choice(durations), closes)
+                ends = min(t + durations[int(random_() * n_durations)], closes)
                 ends -= (ends - t) % step
                 if ends - t < shortest:
                     break
@@ -1026,9 +1170,9 @@ class _History:
         pool = self.trainings.pools.get((period, node.course_pk))
         if not pool:
             return None
-        site = node.site.pk
+        site, random_ = node.site.pk, self.rng.random
         for _attempt in range(4):
-            maker = pool[int(self.rng.random() * len(pool))]
+            maker = pool[int(random_() * len(pool))]
             used = self.quota.get((maker, site), 0)
             if used + minutes <= node.site.quota:
                 self.quota[(maker, site)] = used + minutes
@@ -1055,7 +1199,7 @@ class _History:
         status: str = "",
         note: str = "",
     ) -> bool:
-        rng = self.rng
+        random_ = self.rng.random
         starts_at, ends_at = _local(day, starts, self.tz), _local(day, ends, self.tz)
         if kind != Booking.Kind.BOOKING:
             self._write(node, starts_at, ends_at, kind, note=note)
@@ -1066,8 +1210,8 @@ class _History:
             key = (maker, node.site.pk)
             self.quota[key] = self.quota.get(key, 0) + ends - starts
         elif staff_only and self.org_members:  # rented through the staff by a company
-            organisation, members = self.org_members[int(rng.random() * len(self.org_members))]
-            maker = members[int(rng.random() * len(members))]
+            organisation, members = self.org_members[int(random_() * len(self.org_members))]
+            maker = members[int(random_() * len(members))]
         else:
             maker = self._pick(node, period, ends - starts)
             if maker is None:
@@ -1076,9 +1220,9 @@ class _History:
             not planned
             and organisation is None
             and maker in self.orgs_of
-            and rng.random() < ORGANISATION_SHARE
+            and random_() < ORGANISATION_SHARE
         ):
-            organisation = rng.choice(self.orgs_of[maker])
+            organisation = self.rng.choice(self.orgs_of[maker])
         group = (
             self.org_group[organisation]
             if organisation
@@ -1087,7 +1231,7 @@ class _History:
         self._write(
             node, starts_at, ends_at, kind, maker=maker, organisation=organisation,
             group=group, status=status, planned=planned,
-            booked_by=self.staff_id if staff_only or rng.random() < 0.08 else maker,
+            booked_by=self.staff_id if staff_only or random_() < 0.08 else maker,
             override=staff_only,
         )  # fmt: skip
         return True
@@ -1109,35 +1253,41 @@ class _History:
         override: bool = False,
     ) -> None:
         rng, now, site = self.rng, self.now, node.site
+        random_ = rng.random
         pk = self.next_id
         self.next_id += 1
-        minutes = int((ends_at - starts_at).total_seconds()) // 60
         rate = price = None
         cancelled_at = cancelled_by = checked_in = checked_out = None
         cancel_reason = project = ""
         no_show = False
         if kind == Booking.Kind.BOOKING:
             rate = node.rates[group]
-            price = self._price(rate, minutes)
-            lead = min(site.days_ahead * 1440, site.notice + int(rng.expovariate(1 / 2880)))
+            price = self._price(rate, int((ends_at - starts_at).total_seconds()) // 60)
+            lead = site.notice + (
+                int(random_() * 2880) if planned else int(rng.expovariate(1 / 2880))
+            )
+            lead = min(lead, site.days_ahead * 1440, BOOKED_AHEAD.days * 1440)
             created = starts_at - timedelta(minutes=lead)
             latest = min(now, starts_at - timedelta(minutes=site.notice))
             if created > latest:
-                created = latest - timedelta(minutes=rng.randint(1, 120))
-            if organisation and rng.random() < 0.5:
-                project = f"{rng.choice(PROJECTS)} {starts_at.year}-{rng.randint(1, 400):03d}"
+                created = latest - timedelta(minutes=1 + int(random_() * 120))
+            if organisation and random_() < 0.5:
+                project = (
+                    f"{PROJECTS[int(random_() * len(PROJECTS))]} "
+                    f"{starts_at.year}-{1 + int(random_() * 400):03d}"
+                )
         else:
-            created = min(starts_at - timedelta(days=rng.randint(1, 14)), now)
+            created = min(starts_at - timedelta(days=1 + int(random_() * 14)), now)
             booked_by = self.staff_id
-        roll = rng.random()
+        roll = random_()
         updated = created
         if kind == Booking.Kind.BOOKING and (
             status == "cancelled" or (not planned and roll < CANCELLED)
         ):
             status = Booking.Status.CANCELLED
-            cancelled_at = created + (min(starts_at, now) - created) * rng.random()
+            cancelled_at = created + (min(starts_at, now) - created) * random_()
             cancelled_by = maker
-            cancel_reason = rng.choice(CANCEL_REASONS)
+            cancel_reason = CANCEL_REASONS[int(random_() * len(CANCEL_REASONS))]
             updated = cancelled_at
         else:
             status = Booking.Status.CONFIRMED
@@ -1147,18 +1297,18 @@ class _History:
                     self.counts["no-shows"] += 1
                     updated = min(ends_at + timedelta(minutes=15), now)
                 else:
-                    checked_in = starts_at + timedelta(minutes=rng.randint(0, 10))
+                    checked_in = starts_at + timedelta(minutes=int(random_() * 11))
                     updated = checked_in
                     if ends_at <= now:
                         checked_out = max(
-                            ends_at - timedelta(minutes=rng.randint(0, 10)),
+                            ends_at - timedelta(minutes=int(random_() * 11)),
                             checked_in + timedelta(minutes=5),
                         )
                         updated = checked_out
-                        self._materials(node, pk, checked_out)
+                        if node.materials and random_() < 0.45:
+                            self._materials(node, pk, checked_out)
             for resource in node.occupies:
                 self.occupancies.append((pk, resource, starts_at, ends_at))
-            self.counts["occupancies"] += len(node.occupies)
         self.bookings.append(
             (
                 pk, created, updated, node.pk, kind, status, starts_at, ends_at, maker,
@@ -1170,8 +1320,6 @@ class _History:
 
     def _materials(self, node: Node, booking: int, at: datetime) -> None:
         rng = self.rng
-        if not node.materials or rng.random() >= 0.45:
-            return
         chosen = rng.sample(node.materials, min(len(node.materials), 1 + (rng.random() < 0.25)))
         for material, price, lo, hi, whole in chosen:
             if whole:
@@ -1180,28 +1328,36 @@ class _History:
                 quantity = max(Decimal(f"{rng.uniform(lo, hi):.1f}"), Decimal("0.1"))
             self.material_uses.append((booking, material, quantity, price, self.staff_id, at))
 
-    def flush(self, day: date) -> None:
-        if not self.bookings:
-            return
-        with transaction.atomic():
-            rows_insert(Booking, BOOKING_FIELDS, self.bookings)
-            rows_insert(Occupancy, OCCUPANCY_FIELDS, self.occupancies)
-            rows_insert(MaterialUse, MATERIAL_USE_FIELDS, self.material_uses)
-        self.counts["bookings"] += len(self.bookings)
-        self.counts["material uses"] += len(self.material_uses)
-        self.bookings, self.occupancies, self.material_uses = [], [], []
-        if self.verbose:
-            self.stdout.write(
-                f"    fablab: {self.counts['bookings']:,} bookings up to {day:%Y-%m-%d} "
-                f"({clock.monotonic() - self.started:.0f} s)"
-            )
-
 
 # --- The seeder --------------------------------------------------------------------------
 
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def _instructors(*, scale: str, staff: User, sites: list[SitePlan]) -> dict[str, int]:
+    """Who teaches at each site: the demo staff login; at scale large, a workshop lead of
+    its own for Differdange, so that no one teaches at two sites at once."""
+    teachers = {site.slug: staff.pk for site in sites}
+    if scale == "large":
+        from allauth.account.models import EmailAddress
+
+        from fabreck.accounts.seeding import DEMO_PASSWORD
+        from fabreck.accounts.services import user_create
+
+        lead = user_create(
+            email=INSTRUCTOR_EMAIL,
+            password=DEMO_PASSWORD,
+            first_name="Paulo",
+            last_name="Ferreira",
+            preferred_language="fr",
+            roles=("site_staff",),
+        )
+        EmailAddress.objects.create(user=lead, email=lead.email, verified=True, primary=True)
+        Site.objects.get(slug="differdange").staff.add(lead)
+        teachers["differdange"] = lead.pk
+    return teachers
 
 
 @seeder_register(name="fablab", order=30)
@@ -1215,6 +1371,8 @@ def seed_fablab(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
     else:
         first = _monday(today - timedelta(days=21))
     last = today + timedelta(days=14)
+    if Site.objects.exists():
+        raise CommandError("The FabLab is seeded already; run with --fresh to replace it.")
     staff = User.objects.filter(email=STAFF_EMAIL).first()
     makers = list(
         User.objects.filter(email__contains=MAKERS_MARK).order_by("pk").values_list("pk", flat=True)
@@ -1225,8 +1383,6 @@ def seed_fablab(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
         if scale == "large":
             stdout.write(f"    fablab: {message} ({clock.monotonic() - started:.1f} s)")
 
-    if Site.objects.exists():
-        raise CommandError("The FabLab is seeded already; run with --fresh to replace it.")
     with transaction.atomic():
         net = _network_create(scale=scale, rng=rng, first=first, last=last, staff=staff)
     counts = dict(net.counts)
@@ -1234,67 +1390,86 @@ def seed_fablab(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
         stdout.write("    fablab: no staff or makers seeded: sites and fleet only")
         return counts
 
-    if scale == "large":
-        trainings = _trainings_large(net, rng, now=now, first=first, last=last, makers=makers,
-                                     staff_id=staff.pk, tz=tz)  # fmt: skip
-
-        def period_of(day: date) -> int:
-            return (day.year - first.year) * 12 + day.month - first.month
-
-    else:
-        trainings = _trainings_demo(
-            net, rng, now=now, first=first, last=last, makers=makers, demo_maker=demo_maker,
-            staff_id=staff.pk, tz=tz,
-        )  # fmt: skip
-
-        def period_of(day: date) -> int:
-            return (day - first).days // 7
-
-    say(f"{len(trainings.authorisations):,} authorisations planned")
     with transaction.atomic():
-        counts["training sessions"] = rows_insert(
-            TrainingSession, SESSION_FIELDS, trainings.sessions
-        )
-        counts["authorisations"] = rows_insert(
-            Authorisation, AUTHORISATION_FIELDS, trainings.authorisations
-        )
-        notes = {net.groups["student"]: "Student card checked", None: ""}
-        counts["maker profiles"] = rows_insert(
-            MakerProfile,
-            PROFILE_FIELDS,
-            (
-                (maker, group, notes.get(group, "Incubation agreement on file"))
-                for maker, group in sorted(trainings.profiles.items())
-            ),
-        )
-        _sequences_reset(TrainingSession)
-    say("trainings written")
+        instructors = _instructors(scale=scale, staff=staff, sites=net.sites)
+        if scale == "large":
+            trainings = _trainings_large(net, rng, now=now, first=first, last=last,
+                                         makers=makers, instructors=instructors, tz=tz)  # fmt: skip
 
-    history = _History(
-        net=net, scale=scale, rng=rng, now=now, first=first, last=last, trainings=trainings,
-        period_of=period_of, staff_id=staff.pk, tz=tz, stdout=stdout,
-        chunk=100_000 if scale == "large" else 1_000_000,
-    )  # fmt: skip
-    history.organisations_load()
-    for node in net.nodes.values():
-        if node.unit.status == "maintenance":
-            history.long_block(node, today - timedelta(days=2), last + timedelta(days=2),
-                               "Laser tube replacement: waiting for the technician")  # fmt: skip
-        elif node.unit.status == "out_of_order":
-            history.long_block(
-                node,
-                today - timedelta(days=9),
-                last + timedelta(days=16),
-                "Out of order: spindle motor failed, spare part ordered",
+            def period_of(day: date) -> int:
+                return (day.year - first.year) * 12 + day.month - first.month
+
+        else:
+            trainings = _trainings_demo(
+                net, rng, now=now, first=first, last=last, makers=makers, demo_maker=demo_maker,
+                staff_id=staff.pk, tz=tz,
+            )  # fmt: skip
+
+            def period_of(day: date) -> int:
+                return (day - first).days // 7
+
+        say(f"{len(trainings.authorisations):,} authorisations planned")
+        history = _History(
+            net=net, scale=scale, rng=rng, now=now, first=first, last=last, trainings=trainings,
+            period_of=period_of, staff_id=staff.pk, tz=tz, chunk=20_000,
+        )  # fmt: skip
+        history.organisations_load()
+        for node in net.nodes.values():
+            if node.unit.status == "maintenance":
+                history.long_block(
+                    node,
+                    today - timedelta(days=2),
+                    last + timedelta(days=2),
+                    "Laser tube replacement: waiting for the technician",
+                )
+            elif node.unit.status == "out_of_order":
+                history.long_block(
+                    node,
+                    today - timedelta(days=9),
+                    last + timedelta(days=16),
+                    "Out of order: spindle motor failed, spare part ordered",
+                )
+        found, written = history.counts, defaultdict(int)
+        with indexes_built_after(
+            TrainingSession, Authorisation, MakerProfile, Booking, Occupancy, MaterialUse
+        ):
+            counts["training sessions"] = rows_insert(
+                TrainingSession, SESSION_FIELDS, trainings.sessions
             )
-    history.run()
-    _sequences_reset(Booking)
-    found = history.counts
-    counts["bookings"] = found["bookings"]
+            counts["authorisations"] = rows_insert(
+                Authorisation, AUTHORISATION_FIELDS, trainings.authorisations
+            )
+            notes = {net.groups["student"]: "Student card checked", None: ""}
+            counts["maker profiles"] = rows_insert(
+                MakerProfile,
+                PROFILE_FIELDS,
+                (
+                    (maker, group, notes.get(group, "Incubation agreement on file"))
+                    for maker, group in sorted(trainings.profiles.items())
+                ),
+            )
+            say("trainings written")
+            chunks = history.chunks()
+            year = first.year
+            for bookings, occupancies, material_uses, day in (
+                _in_background(chunks) if scale == "large" else chunks
+            ):
+                written["bookings"] += rows_insert(Booking, BOOKING_FIELDS, bookings)
+                written["occupancies"] += rows_insert(Occupancy, OCCUPANCY_FIELDS, occupancies)
+                written["material uses"] += rows_insert(
+                    MaterialUse, MATERIAL_USE_FIELDS, material_uses
+                )
+                if day.year != year:
+                    year = day.year
+                    say(f"{written['bookings']:,} bookings up to {day:%Y-%m-%d}")
+            say(f"{written['bookings']:,} bookings written; building the indexes")
+        _sequences_reset(TrainingSession, Booking)
+    say("indexes built")
+    counts["bookings"] = written["bookings"]
     counts["cancelled bookings"] = found["booking cancelled"]
     counts["no-shows"] = found["no-shows"]
     counts["staff blocks"] = found["block confirmed"]
     counts["maintenance windows"] = found["maintenance confirmed"]
-    counts["occupancies"] = found["occupancies"]
-    counts["material uses"] = found["material uses"]
+    counts["occupancies"] = written["occupancies"]
+    counts["material uses"] = written["material uses"]
     return counts

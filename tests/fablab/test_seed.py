@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from fabreck.accounts.models import User
@@ -161,6 +161,21 @@ def test_upcoming_bookings_keep_every_rule_a_maker_would_meet(seeded):
             ignore_booking=booking,
         )
         assert violations == [], (booking, _codes(violations))
+
+
+def test_every_booking_needing_a_training_was_made_by_a_maker_holding_it_then(seeded):
+    held_then = Authorisation.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gte=OuterRef("ends_at")),
+        user=OuterRef("user"),
+        course__resources=OuterRef("resource"),
+        issued_at__lte=OuterRef("created_at"),
+        revoked_at__isnull=True,
+    )
+    needing = Booking.objects.filter(
+        kind="booking", rules_overridden=False, resource__required_courses__isnull=False
+    )
+    assert needing.count() > 500
+    assert not needing.exclude(Exists(held_then)).exists()
 
 
 def _open_slot(site: Site, hour: int) -> tuple[datetime, datetime]:
