@@ -47,6 +47,7 @@ class FablabConfig(AppConfig):
             )
         )
         self._register_pages_navigation()
+        from fabreck.fablab import seeding  # noqa: F401  (registers the seeder)
 
     # --- Public and maker pages (fablab-pages branch) ---------------------------------
 

@@ -46,3 +46,32 @@ def test_seeding_twice_without_fresh_is_refused():
 
     with pytest.raises(CommandError, match="--fresh"):
         call_command("seed", "--scale", "demo")
+
+
+def test_only_runs_the_named_seeders_on_top_of_what_is_there():
+    from fabreck.cluster.models import Organisation, PortfolioItem
+    from fabreck.fablab.models import Booking, Site
+
+    call_command("seed", "--only", "accounts", "--fresh")
+    assert User.objects.exists()
+    assert not Organisation.objects.exists() and not Site.objects.exists()
+
+    call_command("seed", "--only", "fablab")  # the users are there: no --fresh needed
+
+    assert Site.objects.count() == 2 and Booking.objects.exists()
+    assert not Organisation.objects.exists()
+
+    call_command("seed", "--only", "cluster")  # and its portfolio seeder with it
+    assert Organisation.objects.exists() and PortfolioItem.objects.exists()
+
+
+def test_only_refuses_unknown_names_and_seeding_an_app_twice():
+    with pytest.raises(CommandError, match=r"Unknown seeder.*nope.*available: accounts"):
+        call_command("seed", "--only", "accounts,nope", "--fresh")
+    assert not User.objects.exists()
+
+    call_command("seed", "--only", "accounts,fablab", "--fresh")
+    with pytest.raises(CommandError, match="already"):
+        call_command("seed", "--only", "fablab")
+    with pytest.raises(CommandError, match="--fresh"):
+        call_command("seed", "--only", "accounts")
