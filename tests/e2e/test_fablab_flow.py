@@ -1,5 +1,5 @@
 """A maker without training cannot book a laser cutter and is told why; the staff record
-the training; the maker then books a slot by dragging over free time in the calendar's
+the training at their desk; the maker then books a slot by dragging over free time in the calendar's
 week view, sees the price, receives an e-mail with the booking as an ICS attachment, and
 cancels."""
 
@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fabreck.fablab.models import Booking
-from fabreck.fablab.services import authorisation_grant
+from fabreck.fablab.models import Authorisation, Booking
 from tests.e2e.test_cluster_flow import _log_in
 from tests.fablab.helpers import course_make, machine_make, next_weekday_at, site_make
 from tests.factories import UserFactory
@@ -99,10 +98,18 @@ def test_a_maker_is_told_to_train_then_books_from_the_calendar_and_cancels(
     expect(page.get_by_test_id("confirm")).to_have_count(0)
     assert not Booking.objects.exists()
 
-    # 3. The staff record the training.
-    authorisation_grant(
-        user=maker, course=course, by=staff, site=site, evidence="Course passed in 2024"
-    )
+    # 3. The staff record the training at their desk, in a browser of their own.
+    staff_context = page.context.browser.new_context()
+    staff_page = staff_context.new_page()
+    _log_in(staff_page, base, staff)
+    staff_page.goto(f"{base}/fablab/{site.slug}/desk/authorisations/grant/")
+    staff_page.get_by_label("E-mail of the maker").fill(maker.email)
+    staff_page.get_by_label("Course").select_option(label="Laser cutting basics")
+    staff_page.get_by_label("Evidence of prior experience").fill("Course passed in 2024")
+    staff_page.get_by_role("button", name="Grant the authorisation").click()
+    expect(staff_page.locator(".alert-success")).to_be_visible()
+    staff_context.close()
+    assert Authorisation.objects.filter(user=maker, course=course, issued_by=staff).exists()
 
     # 4. The maker drags over the same free time again: the preview shows the price.
     page.goto(f"{base}/fablab/calendar/?resource={laser.slug}&date={day}")
