@@ -30,6 +30,7 @@ from fabreck.fablab.models import (
     MachineCategory,
     Resource,
     Site,
+    TrainingSession,
 )
 from fabreck.fablab.serializers import (
     AuthorisationGrantSerializer,
@@ -410,4 +411,56 @@ class AuthorisationRevokeView(APIView):
         )
         return Response(
             AuthorisationSerializer(authorisation, context={"now": timezone.now()}).data
+        )
+
+
+# --- Training sessions -------------------------------------------------------------------
+
+
+class TrainingSessionListView(APIView):
+    """Upcoming training sessions with the places left; `mine` says whether one holds one."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("course", str, description="Course slug")],
+        responses=OpenApiTypes.OBJECT,
+        operation_id="fablab_training_sessions_list",
+    )
+    def get(self, request: Request) -> Response:
+        course = request.query_params.get("course")
+        return Response(
+            [
+                {
+                    "id": session.pk,
+                    "course": group.course.slug,
+                    "course_name": group.course.name,
+                    "site": session.site.slug,
+                    "starts_at": session.starts_at,
+                    "ends_at": session.ends_at,
+                    "capacity": session.capacity,
+                    "places_left": session.places_left,
+                    "mine": session.mine,
+                }
+                for group in selectors.trainings_upcoming(user=request.user)
+                if not course or group.course.slug == course
+                for session in group.sessions
+            ]
+        )
+
+
+class TrainingSessionRegisterView(APIView):
+    """A maker takes a place in an upcoming session (the places are counted under a lock)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, pk: int) -> Response:
+        session = get_object_or_404(TrainingSession.objects.select_related("site", "course"), pk=pk)
+        participant = _call(
+            services.participant_add, session=session, by=request.user, user=request.user
+        )
+        return Response(
+            {"session": session.pk, "user": request.user.email, "result": participant.result},
+            status=status.HTTP_201_CREATED,
         )

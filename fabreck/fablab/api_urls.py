@@ -8,6 +8,16 @@ urlpatterns = [
     path("resources/", api.ResourceListView.as_view(), name="api-fablab-resources"),
     path("resources/<slug:slug>/", api.ResourceDetailView.as_view(), name="api-fablab-resource"),
     path("courses/", api.CourseListView.as_view(), name="api-fablab-courses"),
+    path(
+        "training-sessions/",
+        api.TrainingSessionListView.as_view(),
+        name="api-fablab-training-sessions",
+    ),
+    path(
+        "training-sessions/<int:pk>/register/",
+        api.TrainingSessionRegisterView.as_view(),
+        name="api-fablab-training-session-register",
+    ),
     path("availability/", api.AvailabilityView.as_view(), name="api-fablab-availability"),
     path("quote/", api.QuoteView.as_view(), name="api-fablab-quote"),
     path("bookings/", api.BookingListCreateView.as_view(), name="api-fablab-bookings"),

@@ -226,3 +226,26 @@ def test_the_catalogue_is_public(client, site, laser):
     assert len(detail["opening_hours"]) == 6 and detail["rules"]["slot_minutes"] == 15
     resources = client.get("/api/v1/fablab/resources/", {"site": site.slug}).json()["results"]
     assert [r["slug"] for r in resources] == [laser.slug]
+
+
+def test_makers_see_upcoming_sessions_and_take_the_last_place(client, site, staff):
+    from fabreck.fablab.services import training_session_create
+
+    course = course_make()
+    start = next_weekday_at(14)
+    session = training_session_create(
+        by=staff, site=site, course=course, instructor=staff, starts_at=start,
+        ends_at=start + timedelta(hours=2), capacity=1,
+    )  # fmt: skip
+    first, second = UserFactory(roles=["maker"]), UserFactory(roles=["maker"])
+
+    listed = client.get("/api/v1/fablab/training-sessions/", {"course": course.slug}).json()
+    assert [(s["id"], s["places_left"]) for s in listed] == [(session.pk, 1)]
+
+    taken = _api(client, first).post(f"/api/v1/fablab/training-sessions/{session.pk}/register/")
+    assert taken.status_code == 201
+    full = _api(client, second).post(f"/api/v1/fablab/training-sessions/{session.pk}/register/")
+    assert full.status_code == 400
+    assert full.json()["error"]["message"]
+    mine = client.get("/api/v1/fablab/training-sessions/").json()
+    assert mine[0]["places_left"] == 0 and mine[0]["mine"] is False  # `second` holds none
