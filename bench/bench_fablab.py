@@ -88,7 +88,7 @@ def measure(var_dir: Path) -> int:
 
     from fabreck.accounts.models import User
     from fabreck.accounts.services import api_token_create
-    from fabreck.fablab.models import Booking, Occupancy, Resource, Site
+    from fabreck.fablab.models import Authorisation, Booking, Occupancy, Resource, Site
     from fabreck.fablab.services import booking_create
 
     bookings_total = Booking.objects.count()
@@ -127,16 +127,28 @@ def measure(var_dir: Path) -> int:
     site.weekly_quota_hours = 500  # the rush is about collisions, not about quotas
     site.max_days_ahead = 60
     site.save()
-    machines = list(
-        Resource.objects.filter(
-            site=site, kind="machine", status="available", is_bookable=True,
-            required_courses__isnull=True,
-        ).order_by("pk")[:RUSH_MACHINES]
-    )  # fmt: skip
+    # A few machines of the site's largest category: makers want the same printers.
+    available = Resource.objects.filter(
+        site=site, kind="machine", status="available", is_bookable=True
+    ).order_by("pk")
+    counts: dict[int, int] = {}
+    for category_id in available.values_list("category_id", flat=True):
+        counts[category_id] = counts.get(category_id, 0) + 1
+    category_id = max(counts, key=counts.get)
+    machines = list(available.filter(category_id=category_id)[:RUSH_MACHINES])
     if len(machines) < 2:
-        raise BenchError("the seeded site has too few machines bookable without training")
+        raise BenchError("the seeded site has fewer than two machines of one category")
     makers = list(User.objects.filter(groups__name="maker").order_by("pk")[:RUSH_CLIENTS])
     tokens = [api_token_create(user=maker, name="bench")[1] for maker in makers]
+    # The rush is about collisions: every client holds the trainings these machines need.
+    courses = {course for machine in machines for course in machine.required_courses.all()}
+    Authorisation.objects.bulk_create(
+        [
+            Authorisation(user=maker, course=course, evidence="bench", issued_at=timezone.now())
+            for maker in makers
+            for course in courses
+        ]
+    )
     hours = list(site.opening_hours.all())
     candidate_slots = []
     for day_offset in range(15, 45):
