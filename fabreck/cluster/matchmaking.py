@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from fabreck.cluster.models import Competence, Organisation, Sector
-from fabreck.cluster.selectors import competence_phrases, directory_public
+from fabreck.cluster.selectors import directory_public, taxonomy_derived
 from fabreck.core.text import search_normalize
 
 # A word of the need matches a one-word label or synonym when it starts with that word
@@ -51,6 +51,7 @@ class Match:
 
 
 def _phrase_in(phrase: list[str], words: list[str]) -> bool:
+    """The rule, phrase by phrase (the index below finds the same competences faster)."""
     if len(phrase) == 1:
         word = phrase[0]
         if len(word) < MIN_STEM:
@@ -62,14 +63,63 @@ def _phrase_in(phrase: list[str], words: list[str]) -> bool:
     return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
 
 
+@dataclass(frozen=True)
+class _PhraseIndex:
+    """The taxonomy's phrases arranged so that reading a text costs a few dictionary
+    look-ups per word instead of a pass over every phrase of every competence."""
+
+    exact: dict[str, frozenset[int]]  # one short word: the text must contain it
+    stems: dict[str, tuple[tuple[int, int], ...]]  # stem -> (longest text word, competence)
+    phrases: dict[str, tuple[tuple[tuple[str, ...], int], ...]]  # first word -> (words, pk)
+    always: frozenset[int]  # an empty phrase (a synonym of punctuation only) is in any text
+
+
+def _phrase_index_build(phrases: dict[int, list[list[str]]]) -> _PhraseIndex:
+    exact: dict[str, set[int]] = {}
+    stems: dict[str, list[tuple[int, int]]] = {}
+    multi: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    always: set[int] = set()
+    for pk, competence_phrases_ in phrases.items():
+        for phrase in competence_phrases_:
+            if len(phrase) == 1:
+                word = phrase[0]
+                if len(word) < MIN_STEM:
+                    exact.setdefault(word, set()).add(pk)
+                else:
+                    stem = word[: max(MIN_STEM, len(word) - STEM_SLACK)]
+                    stems.setdefault(stem, []).append((len(word) + STEM_SLACK + 2, pk))
+            elif phrase:
+                multi.setdefault(phrase[0], []).append((tuple(phrase), pk))
+            else:
+                always.add(pk)
+    return _PhraseIndex(
+        exact={w: frozenset(p) for w, p in exact.items()},
+        stems={s: tuple(v) for s, v in stems.items()},
+        phrases={w: tuple(v) for w, v in multi.items()},
+        always=frozenset(always),
+    )
+
+
+def _competence_ids_in_words(index: _PhraseIndex, words: list[str]) -> set[int]:
+    found = set(index.always)
+    for i, word in enumerate(words):
+        found.update(index.exact.get(word, ()))
+        for length in range(MIN_STEM, len(word) + 1):
+            for longest, pk in index.stems.get(word[:length], ()):
+                if len(word) <= longest:
+                    found.add(pk)
+        for phrase, pk in index.phrases.get(word, ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                found.add(pk)
+    return found
+
+
 def competences_in_text(text: str) -> list[Competence]:
     """The taxonomy's competences that a free-text need names, in any of the languages."""
-    words = search_normalize(text).split()
-    found = [
-        pk
-        for pk, phrases in competence_phrases().items()
-        if any(_phrase_in(phrase, words) for phrase in phrases)
-    ]
+    index = taxonomy_derived("phrase-index", _phrase_index_build)
+    found = _competence_ids_in_words(index, search_normalize(text).split())
+    if not found:
+        return []
     return list(Competence.objects.filter(pk__in=found).order_by("label_en"))
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+import itertools
+import threading
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -37,6 +42,8 @@ from fabreck.cluster.models import (
     competence_search_token,
 )
 from fabreck.core.text import is_short, search_normalize, search_terms, term_variants
+
+T = TypeVar("T")
 
 PAGE_SIZE = 20
 FACET_SIZE = 12  # the competences and communes shown: the most frequent, and the chosen
@@ -103,46 +110,129 @@ class OrganisationSearchVector(Expression):
 
 
 TAXONOMY_CACHE_KEY = "cluster:competence-phrases"
+# A new random token each time the phrases are rebuilt: lets each process keep what it
+# derives from them (indexes) without unpickling the whole taxonomy on every search.
+TAXONOMY_VERSION_KEY = "cluster:competence-phrases:version"
 TAXONOMY_CACHE_SECONDS = 300
+
+
+def _competence_phrases_build() -> dict[int, list[list[str]]]:
+    phrases = {}
+    for competence in Competence.objects.filter(is_active=True):
+        texts = [competence.label_en, competence.label_fr, competence.label_de]
+        for code in ("en", "fr", "de"):
+            texts += getattr(competence, f"synonyms_{code}").split(",")
+        phrases[competence.pk] = [search_normalize(t).split() for t in texts if t.strip()]
+    return phrases
+
+
+def _taxonomy_load() -> tuple[str, dict[int, list[list[str]]]]:
+    """(version, phrases): the version is read first and written last, so the phrases
+    read with a version are never older than it."""
+    version = cache.get(TAXONOMY_VERSION_KEY)
+    phrases = cache.get(TAXONOMY_CACHE_KEY)
+    if phrases is None or version is None:
+        phrases = _competence_phrases_build()
+        version = uuid.uuid4().hex
+        cache.set(TAXONOMY_CACHE_KEY, phrases, TAXONOMY_CACHE_SECONDS)
+        cache.set(TAXONOMY_VERSION_KEY, version, TAXONOMY_CACHE_SECONDS)
+    return version, phrases
 
 
 def competence_phrases() -> dict[int, list[list[str]]]:
     """Each active competence's labels and synonyms (all languages) as lists of normalised
-    words, cached: normalising the whole taxonomy costs more than a search itself. The
-    competence admin clears the cache."""
-    phrases = cache.get(TAXONOMY_CACHE_KEY)
-    if phrases is None:
-        phrases = {}
-        for competence in Competence.objects.filter(is_active=True):
-            texts = [competence.label_en, competence.label_fr, competence.label_de]
-            for code in ("en", "fr", "de"):
-                texts += getattr(competence, f"synonyms_{code}").split(",")
-            phrases[competence.pk] = [search_normalize(t).split() for t in texts if t.strip()]
-        cache.set(TAXONOMY_CACHE_KEY, phrases, TAXONOMY_CACHE_SECONDS)
-    return phrases
+    words, cached: normalising the whole taxonomy costs more than a search itself. Saving
+    or deleting a competence clears the cache (taxonomy_cache_clear)."""
+    return _taxonomy_load()[1]
 
 
-def _competence_words() -> dict[int, set[str]]:
-    return {
-        pk: {w for phrase in phrases for w in phrase}
-        for pk, phrases in competence_phrases().items()
-    }
+def taxonomy_cache_clear() -> None:
+    cache.delete_many([TAXONOMY_CACHE_KEY, TAXONOMY_VERSION_KEY])
 
 
-def _word_matches(term: str, word: str) -> bool:
-    return word == term if is_short(term) else word.startswith(term)
+@dataclass
+class _TaxonomyMemo:
+    version: str | None = None
+    phrases: dict[int, list[list[str]]] = field(default_factory=dict)
+    derived: dict[str, object] = field(default_factory=dict)
+
+
+class _TaxonomyMemoHolder:
+    """The process's memo (shared by its threads: it is only ever replaced whole)."""
+
+    current = _TaxonomyMemo()
+
+
+_taxonomy_memo_lock = threading.Lock()
+
+
+def taxonomy_derived(name: str, build: Callable[[dict[int, list[list[str]]]], T]) -> T:
+    """`build(phrases)`, computed once per process and taxonomy version.
+
+    Two cheap cache reads per call (the version, and whether the phrases are still there:
+    code that deletes only TAXONOMY_CACHE_KEY invalidates too)."""
+    memo = _TaxonomyMemoHolder.current
+    if (
+        memo.version is None
+        or cache.get(TAXONOMY_VERSION_KEY) != memo.version
+        or not cache.has_key(TAXONOMY_CACHE_KEY)
+    ):
+        version, phrases = _taxonomy_load()
+        memo = _TaxonomyMemo(version=version, phrases=phrases)
+        _TaxonomyMemoHolder.current = memo
+    value = memo.derived.get(name)
+    if value is None:
+        with _taxonomy_memo_lock:
+            value = memo.derived.get(name)
+            if value is None:
+                value = build(memo.phrases)
+                memo.derived[name] = value
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class _WordIndex:
+    """Every word of the taxonomy's phrases, sorted (prefix search by bisection), with the
+    competences using it."""
+
+    words: list[str]
+    competences: dict[str, tuple[int, ...]]
+
+
+def _word_index_build(phrases: dict[int, list[list[str]]]) -> _WordIndex:
+    competences: dict[str, set[int]] = {}
+    for pk, competence_phrases_ in phrases.items():
+        for phrase in competence_phrases_:
+            for word in phrase:
+                competences.setdefault(word, set()).add(pk)
+    return _WordIndex(
+        words=sorted(competences), competences={w: tuple(sorted(p)) for w, p in competences.items()}
+    )
+
+
+def _competences_with_word(index: _WordIndex, term: str) -> set[int]:
+    """Competences having a word starting with `term` (equal to it, for short words)."""
+    if is_short(term):
+        return set(index.competences.get(term, ()))
+    found: set[int] = set()
+    start = bisect.bisect_left(index.words, term)
+    for word in itertools.islice(index.words, start, None):
+        if not word.startswith(term):
+            break
+        found.update(index.competences[word])
+    return found
 
 
 def competences_matching(terms: list[str]) -> dict[str, list[int]]:
     """For each query word, the competences whose label or synonym (any language) has a
     word starting with it (equal to it, for short words such as "AR"): how "menuisier"
     reaches an organisation that wrote "Schreinerei"."""
-    words_of = _competence_words()
+    index = taxonomy_derived("word-index", _word_index_build)
     return {
         term: sorted(
-            pk
-            for pk, words in words_of.items()
-            if any(_word_matches(variant, w) for variant in term_variants(term) for w in words)
+            set().union(
+                *(_competences_with_word(index, variant) for variant in term_variants(term))
+            )
         )
         for term in terms
     }
