@@ -39,9 +39,11 @@ from fabreck.cluster.models import (
     OrganisationNace,
     OrganisationPerson,
     Sector,
+    competence_phrases_of,
     competence_search_token,
 )
-from fabreck.core.text import is_short, search_normalize, search_terms, term_variants
+from fabreck.core.i18n import localized
+from fabreck.core.text import is_short, search_terms, term_variants
 
 T = TypeVar("T")
 
@@ -117,13 +119,7 @@ TAXONOMY_CACHE_SECONDS = 300
 
 
 def _competence_phrases_build() -> dict[int, list[list[str]]]:
-    phrases = {}
-    for competence in Competence.objects.filter(is_active=True):
-        texts = [competence.label_en, competence.label_fr, competence.label_de]
-        for code in ("en", "fr", "de"):
-            texts += getattr(competence, f"synonyms_{code}").split(",")
-        phrases[competence.pk] = [search_normalize(t).split() for t in texts if t.strip()]
-    return phrases
+    return {c.pk: competence_phrases_of(c) for c in Competence.objects.filter(is_active=True)}
 
 
 def _taxonomy_load() -> tuple[str, dict[int, list[list[str]]]]:
@@ -362,80 +358,6 @@ def _facet_counts_orm(matching: QuerySet[Organisation], filters: DirectoryFilter
     }
 
 
-# PostgreSQL: the text match is evaluated once (CTE `m`), then every facet is counted over
-# it in the same statement, each ignoring its own choices.
-FACETS_SQL = """
-WITH m AS MATERIALIZED ({matching}),
-f AS MATERIALIZED (
-    SELECT m.id, m.commune_id, m.size_band, m.kind,
-        (%(any_sector)s OR m.id IN (SELECT organisation_id FROM cluster_organisation_sectors
-                                   WHERE sector_id = ANY(%(sectors)s))) AS ok_sector,
-        (%(any_competence)s OR m.id IN (SELECT organisation_id
-                                       FROM cluster_organisation_competences
-                                       WHERE competence_id = ANY(%(competences)s)))
-            AS ok_competence,
-        (%(any_commune)s OR m.commune_id = ANY(%(communes)s)) AS ok_commune,
-        (%(any_size)s OR m.size_band = ANY(%(sizes)s)) AS ok_size,
-        (%(any_kind)s OR m.kind = ANY(%(kinds)s)) AS ok_kind
-    FROM m
-)
-SELECT 'sector', s.sector_id::text, count(*) FROM f
-    JOIN cluster_organisation_sectors s ON s.organisation_id = f.id
-    WHERE ok_competence AND ok_commune AND ok_size AND ok_kind GROUP BY 2
-UNION ALL
-SELECT 'competence', c.competence_id::text, count(*) FROM f
-    JOIN cluster_organisation_competences c ON c.organisation_id = f.id
-    WHERE ok_sector AND ok_commune AND ok_size AND ok_kind GROUP BY 2
-UNION ALL
-SELECT 'commune', commune_id::text, count(*) FROM f
-    WHERE ok_sector AND ok_competence AND ok_size AND ok_kind GROUP BY 2
-UNION ALL
-SELECT 'size', size_band, count(*) FROM f
-    WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind GROUP BY 2
-UNION ALL
-SELECT 'kind', kind, count(*) FROM f
-    WHERE ok_sector AND ok_competence AND ok_commune AND ok_size GROUP BY 2
-UNION ALL
-SELECT 'total', '', count(*) FROM f
-    WHERE ok_sector AND ok_competence AND ok_commune AND ok_size AND ok_kind
-"""
-
-
-def _facet_counts_postgres(
-    matching: QuerySet[Organisation], filters: DirectoryFilters
-) -> tuple[FacetCounts, int]:
-    matching_sql, matching_params = (
-        matching.values("id", "commune_id", "size_band", "kind").order_by().query.sql_with_params()
-    )
-    sector_ids = list(Sector.objects.filter(slug__in=filters.sectors).values_list("pk", flat=True))
-    competence_ids = list(
-        Competence.objects.filter(slug__in=filters.competences).values_list("pk", flat=True)
-    )
-    commune_ids = list(
-        Commune.objects.filter(slug__in=filters.communes).values_list("pk", flat=True)
-    )
-    named = {
-        "any_sector": not filters.sectors, "sectors": sector_ids,
-        "any_competence": not filters.competences, "competences": competence_ids,
-        "any_commune": not filters.communes, "communes": commune_ids,
-        "any_size": not filters.sizes, "sizes": list(filters.sizes),
-        "any_kind": not filters.kinds, "kinds": list(filters.kinds),
-    }  # fmt: skip
-    # The ORM's SQL uses %s placeholders; give them names so both kinds can be mixed.
-    positional = {f"m{i}": value for i, value in enumerate(matching_params)}
-    named_matching = matching_sql.replace("%%", "%%%%") % tuple(f"%({key})s" for key in positional)
-    counts: FacetCounts = {name: {} for name in ("sector", "competence", "commune", "size", "kind")}
-    total = 0
-    with connection.cursor() as cursor:
-        cursor.execute(FACETS_SQL.format(matching=named_matching), {**named, **positional})
-        for facet, key, n in cursor.fetchall():
-            if facet == "total":
-                total = n
-            else:
-                counts[facet][key] = n
-    return counts, total
-
-
 def _facets(counts: FacetCounts, filters: DirectoryFilters) -> list[Facet]:
     """Facet options with their labels, the chosen ones always shown."""
 
@@ -484,22 +406,7 @@ def _facets(counts: FacetCounts, filters: DirectoryFilters) -> list[Facet]:
     return [sectors, competences, communes, sizes, kinds]
 
 
-class _CountedPaginator(Paginator):
-    """A paginator told the number of results, which the facet query already counted."""
-
-    def __init__(self, object_list, per_page: int, *, count: int | None) -> None:
-        super().__init__(object_list, per_page)
-        if count is not None:
-            self.__dict__["count"] = count
-
-
-def directory_search(*, filters: DirectoryFilters) -> DirectoryResult:
-    terms = search_terms(filters.query)[:8]
-    matching = _matching(directory_public(), terms)
-    if connection.vendor == "postgresql":
-        counts, total = _facet_counts_postgres(matching, filters)
-    else:
-        counts, total = _facet_counts_orm(matching, filters), None
+def _results(matching: QuerySet[Organisation], filters: DirectoryFilters, terms: list[str]):
     results = _by_facets(matching, filters)
     sort = filters.sort if filters.sort in SORTS else "relevance"
     if sort == "relevance" and terms:
@@ -508,10 +415,18 @@ def directory_search(*, filters: DirectoryFilters) -> DirectoryResult:
         results = results.order_by(F("member_since").desc(nulls_last=True), "name")
     else:
         results = results.order_by("name")
-    results = results.select_related("commune").prefetch_related(
+    return results.select_related("commune").prefetch_related(
         "sectors", Prefetch("competences", queryset=Competence.objects.order_by("label_en"))
     )
-    page = _CountedPaginator(results, PAGE_SIZE, count=total).get_page(filters.page)
+
+
+def directory_search(*, filters: DirectoryFilters) -> DirectoryResult:
+    terms = search_terms(filters.query)[:8]
+    if connection.vendor == "postgresql":
+        return _directory_search_postgres(filters, terms)
+    matching = _matching(directory_public(), terms)
+    counts = _facet_counts_orm(matching, filters)
+    page = Paginator(_results(matching, filters, terms), PAGE_SIZE).get_page(filters.page)
     return DirectoryResult(page=page, facets=_facets(counts, filters), filters=filters, terms=terms)
 
 
@@ -717,3 +632,244 @@ def membership_queue() -> QuerySet[Organisation]:
         .prefetch_related("sectors")
         .order_by("created_at")
     )
+
+
+# --- Search on PostgreSQL: one statement over the narrow search table ---------------------
+#
+# cluster_directory_entry (migration 0007, kept by triggers) holds the public directory's
+# organisations: the facet columns, the sort columns and one unweighted document holding
+# every word that finds each one (its own and its competences' in every language). The
+# statement matches once, counts every facet (each ignoring its own choices), counts the
+# results, and ranks only them (ts_rank on cluster_organisation.search_vector, with the
+# taxonomy expansion as before) to pick the page; reference labels come along.
+
+DIRECTORY_SQL = """
+WITH p AS MATERIALIZED (
+    SELECT
+        ARRAY(SELECT id FROM cluster_sector WHERE slug = ANY(%(sectors)s)) AS sector_ids,
+        ARRAY(SELECT id FROM cluster_competence WHERE slug = ANY(%(competences)s))
+            AS competence_ids,
+        ARRAY(SELECT id FROM cluster_commune WHERE slug = ANY(%(communes)s)) AS commune_ids
+),
+m AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT e.organisation_id AS id, e.commune_id, e.size_band, e.kind, e.name,
+            e.member_since, e.sector_ids, e.competence_ids,
+            (%(any_sector)s OR e.sector_ids && p.sector_ids) AS ok_sector,
+            (%(any_competence)s OR e.competence_ids && p.competence_ids) AS ok_competence,
+            (%(any_commune)s OR e.commune_id = ANY(p.commune_ids)) AS ok_commune,
+            (%(any_size)s OR e.size_band = ANY(%(sizes)s)) AS ok_size,
+            (%(any_kind)s OR e.kind = ANY(%(kinds)s)) AS ok_kind
+        FROM cluster_directory_entry e CROSS JOIN p
+        WHERE {match}
+    ) x
+    -- Failing two facets, an organisation counts nowhere.
+    WHERE ok_sector::int + ok_competence::int + ok_commune::int + ok_size::int
+        + ok_kind::int >= 4
+),
+hits AS MATERIALIZED (
+    SELECT id, name, member_since FROM m
+    WHERE ok_sector AND ok_competence AND ok_commune AND ok_size AND ok_kind
+),
+number AS (
+    SELECT total, CASE WHEN %(page)s BETWEEN 1 AND pages THEN %(page)s ELSE pages END
+        AS number
+    FROM (SELECT count(*) AS total,
+                 greatest(1, ceil(count(*) / %(per_page)s::numeric))::int AS pages
+          FROM hits) t
+),
+ranked AS (
+    SELECT id, rank, row_number() OVER (ORDER BY {order}) AS position
+    FROM ({ranked}) r
+),
+sector_counts AS (
+    SELECT unnest(sector_ids) AS id, count(*) AS n FROM m
+    WHERE ok_competence AND ok_commune AND ok_size AND ok_kind GROUP BY 1
+),
+competence_counts AS (
+    SELECT unnest(competence_ids) AS id, count(*) AS n FROM m
+    WHERE ok_sector AND ok_commune AND ok_size AND ok_kind GROUP BY 1
+),
+commune_counts AS (
+    SELECT commune_id AS id, count(*) AS n FROM m
+    WHERE ok_sector AND ok_competence AND ok_size AND ok_kind GROUP BY 1
+)
+SELECT 'page', ranked.id, NULL, NULL, NULL, NULL, 0::bigint, ranked.position, ranked.rank
+FROM ranked, number
+WHERE ranked.position > (number.number - 1) * %(per_page)s
+  AND ranked.position <= number.number * %(per_page)s
+UNION ALL
+SELECT 'total', number, NULL, NULL, NULL, NULL, total, NULL, NULL FROM number
+UNION ALL
+SELECT 'sector', s.id, s.slug, s.name_en, s.name_fr, s.name_de, coalesce(c.n, 0),
+    row_number() OVER (ORDER BY s.position, s.slug), NULL
+FROM cluster_sector s LEFT JOIN sector_counts c ON c.id = s.id
+UNION ALL
+SELECT 'competence', k.id, k.slug, k.label_en, k.label_fr, k.label_de, coalesce(c.n, 0),
+    NULL, NULL
+FROM cluster_competence k LEFT JOIN competence_counts c ON c.id = k.id
+WHERE k.id IN (SELECT id FROM competence_counts ORDER BY n DESC, id LIMIT %(facet_size)s)
+   OR k.slug = ANY(%(competences)s)
+UNION ALL
+SELECT 'commune', k.id, k.slug, k.name, NULL, NULL, coalesce(c.n, 0), NULL, NULL
+FROM cluster_commune k LEFT JOIN commune_counts c ON c.id = k.id
+WHERE k.id IN (SELECT id FROM commune_counts ORDER BY n DESC, id LIMIT %(facet_size)s)
+   OR k.slug = ANY(%(communes)s)
+UNION ALL
+SELECT 'size', NULL, size_band, NULL, NULL, NULL, count(*), NULL, NULL FROM m
+WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind GROUP BY size_band
+UNION ALL
+SELECT 'kind', NULL, kind, NULL, NULL, NULL, count(*), NULL, NULL FROM m
+WHERE ok_sector AND ok_competence AND ok_commune AND ok_size GROUP BY kind
+"""
+# Ranking reads the wide table, for the results only; sorting by name or date does not.
+RANKED_BY_RELEVANCE = """
+    SELECT hits.id, hits.name, hits.member_since,
+        ts_rank(o.search_vector, to_tsquery('simple', %(rank_query)s)) AS rank
+    FROM hits JOIN cluster_organisation o ON o.id = hits.id
+"""
+RANKED_BY_COLUMNS = "SELECT id, name, member_since, NULL::real AS rank FROM hits"
+ORDERS = {
+    "relevance": "rank DESC, name, id",
+    "name": "name, id",
+    "newest": "member_since DESC NULLS LAST, name, id",
+}
+
+
+def _document_query(terms: list[str]) -> str:
+    """Every word must start a word of the document (or be one, when short)."""
+    return " & ".join(
+        "(" + " | ".join(v if is_short(v) else f"{v}:*" for v in term_variants(t)) + ")"
+        for t in terms
+    )
+
+
+def _rank_query(terms: list[str]) -> str:
+    """The weighted query the ranking has always used: typed words in the profile's own
+    text (weights A, C, D), or the competences they name (B)."""
+    expansions = competences_matching(terms)
+    return " & ".join(
+        "("
+        + " | ".join(
+            [
+                *(_tsquery_word(variant) for variant in term_variants(term)),
+                *(f"{competence_search_token(pk)}:B" for pk in expansions[term]),
+            ]
+        )
+        + ")"
+        for term in terms
+    )
+
+
+class _Labels:
+    """A reference row's labels as `localized` reads them."""
+
+    def __init__(self, en: str, fr: str | None, de: str | None) -> None:
+        self.label_en, self.label_fr, self.label_de = en, fr or "", de or ""
+
+
+def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> DirectoryResult:
+    sort = filters.sort if filters.sort in SORTS else "relevance"
+    if sort == "relevance" and not terms:
+        sort = "name"
+    sql = DIRECTORY_SQL.format(
+        match="e.document @@ to_tsquery('simple', %(match)s)" if terms else "true",
+        ranked=RANKED_BY_RELEVANCE if sort == "relevance" else RANKED_BY_COLUMNS,
+        order=ORDERS[sort],
+    )
+    params = {
+        "match": _document_query(terms),
+        "rank_query": _rank_query(terms) if sort == "relevance" else "",
+        "sectors": list(filters.sectors), "any_sector": not filters.sectors,
+        "competences": list(filters.competences), "any_competence": not filters.competences,
+        "communes": list(filters.communes), "any_commune": not filters.communes,
+        "sizes": list(filters.sizes), "any_size": not filters.sizes,
+        "kinds": list(filters.kinds), "any_kind": not filters.kinds,
+        "page": filters.page, "per_page": PAGE_SIZE, "facet_size": FACET_SIZE,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    page_rows = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[7])
+    number, total = next((r[1], r[6]) for r in rows if r[0] == "total")
+    loaded = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in=[r[1] for r in page_rows])
+        .select_related("commune")
+        .prefetch_related(
+            "sectors", Prefetch("competences", queryset=Competence.objects.order_by("label_en"))
+        )
+    }
+    organisations = []
+    for row in page_rows:
+        organisation = loaded[row[1]]
+        organisation.rank = row[8] if row[8] is not None else 0.0
+        organisations.append(organisation)
+    paginator = Paginator(_LazyResults(filters, terms), PAGE_SIZE)
+    paginator.__dict__["count"] = total  # counted by the statement
+    page = Page(organisations, number, paginator)
+    return DirectoryResult(
+        page=page, facets=_facets_from_rows(rows, filters), filters=filters, terms=terms
+    )
+
+
+class _LazyResults:
+    """The paginator's whole result list, built as a query set only if someone asks for
+    another page than the one the statement picked."""
+
+    def __init__(self, filters: DirectoryFilters, terms: list[str]) -> None:
+        self._filters, self._terms, self._results = filters, terms, None
+
+    def _get(self) -> QuerySet[Organisation]:
+        if self._results is None:
+            matching = _matching(directory_public(), self._terms)
+            self._results = _results(matching, self._filters, self._terms)
+        return self._results
+
+    def __getitem__(self, item):
+        return self._get()[item]
+
+    def __len__(self) -> int:
+        return self._get().count()
+
+    ordered = True  # Paginator's check: the order is the query set's
+
+
+def _facets_from_rows(rows: list[tuple], filters: DirectoryFilters) -> list[Facet]:
+    def options(facet: str, chosen: tuple[str, ...], label) -> list[FacetOption]:
+        return [FacetOption(r[2], label(r), r[6], r[2] in chosen) for r in rows if r[0] == facet]
+
+    def by_count(facet_options: list[FacetOption]) -> list[FacetOption]:
+        return sorted(facet_options, key=lambda o: (-o.count, o.label))
+
+    sector_rows = sorted((r for r in rows if r[0] == "sector"), key=lambda r: r[7])
+    sectors = [
+        FacetOption(r[2], localized(_Labels(*r[3:6]), "label"), r[6], r[2] in filters.sectors)
+        for r in sector_rows
+    ]
+    competences = options(
+        "competence", filters.competences, lambda r: localized(_Labels(*r[3:6]), "label")
+    )
+    communes = options("commune", filters.communes, lambda r: r[3])
+    size_counts = {r[2]: r[6] for r in rows if r[0] == "size"}
+    kind_counts = {r[2]: r[6] for r in rows if r[0] == "kind"}
+    return [
+        Facet("sector", sectors),
+        Facet("competence", by_count(competences)),
+        Facet("commune", by_count(communes)),
+        Facet(
+            "size",
+            [
+                FacetOption(v, str(label), size_counts.get(v, 0), v in filters.sizes)
+                for v, label in Organisation.Size.choices
+            ],
+        ),
+        Facet(
+            "kind",
+            [
+                FacetOption(v, str(label), kind_counts.get(v, 0), v in filters.kinds)
+                for v, label in Organisation.Kind.choices
+            ],
+        ),
+    ]

@@ -27,6 +27,7 @@ from fabreck.cluster.models import (
     OrganisationPerson,
     Sector,
     competence_search_token,
+    competence_search_words,
 )
 from fabreck.core.i18n import LANGUAGE_CODES
 from fabreck.core.mail import email_send_on_commit
@@ -224,3 +225,66 @@ def organisation_delete(*, organisation: Organisation, by: User, confirmation: s
         raise ValidationError(_("Only the organisation's owners and admins may delete it."))
     with transaction.atomic():
         organisation.delete()
+
+
+# --- Search: the taxonomy words of PostgreSQL's directory search table --------------------
+
+COMPETENCE_WORDS_TABLE = "cluster_competence_words"  # migration 0007, PostgreSQL only
+
+
+def competence_search_words_sync(
+    *, competence_ids: Iterable[int] | None = None, model: type[Competence] | None = None
+) -> None:
+    """Copy the normalised words of competences (all of them when `competence_ids` is None)
+    to PostgreSQL's `cluster_competence_words`, whose triggers rewrite the directory entries
+    of the organisations having them. Inactive or deleted competences lose their words.
+    Nothing to do on SQLite, or before migration 0007 (`model`: a migration's model)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    if COMPETENCE_WORDS_TABLE not in connection.introspection.table_names():
+        return
+    model = model or Competence
+    competences = model.objects.all()
+    if competence_ids is not None:
+        competence_ids = list(competence_ids)
+        competences = competences.filter(pk__in=competence_ids)
+    words = {
+        c.pk: competence_search_words(c)
+        for c in competences.only(
+            "pk",
+            "is_active",
+            *(f"{p}_{code}" for p in ("label", "synonyms") for code in LANGUAGE_CODES),
+        )
+        if c.is_active
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        if competence_ids is None:
+            cursor.execute(
+                "DELETE FROM cluster_competence_words WHERE NOT (competence_id = ANY(%s))",
+                [list(words)],
+            )
+        else:
+            gone = sorted(set(competence_ids) - set(words))
+            cursor.execute(
+                "DELETE FROM cluster_competence_words WHERE competence_id = ANY(%s)", [gone]
+            )
+        cursor.execute(
+            """
+            INSERT INTO cluster_competence_words AS w (competence_id, words)
+            SELECT * FROM unnest(%s::bigint[], %s::text[])
+            ON CONFLICT (competence_id) DO UPDATE SET words = EXCLUDED.words
+            WHERE w.words IS DISTINCT FROM EXCLUDED.words
+            """,
+            [list(words), list(words.values())],
+        )
+
+
+def competence_changed(*, competence_id: int) -> None:
+    """After a competence is saved or deleted: searches and needs read its new labels and
+    synonyms at once (the cached taxonomy, PostgreSQL's search table)."""
+    from fabreck.cluster.selectors import taxonomy_cache_clear
+
+    competence_search_words_sync(competence_ids=[competence_id])
+    taxonomy_cache_clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from fabreck.cluster.matchmaking import (
     _competence_ids_in_words,
@@ -12,14 +13,17 @@ from fabreck.cluster.matchmaking import (
     _phrase_index_build,
     competences_in_text,
 )
-from fabreck.cluster.models import Competence
+from fabreck.cluster.models import Competence, competence_search_words
 from fabreck.cluster.selectors import (
     TAXONOMY_CACHE_KEY,
     competence_phrases,
     competences_matching,
+    directory_public,
     taxonomy_cache_clear,
 )
 from fabreck.core.text import is_short, search_normalize, term_variants
+from tests.cluster.test_relevance import CASES, corpus  # noqa: F401  (the fixture)
+from tests.factories import organisation_make
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +120,148 @@ def test_a_deactivated_competence_is_no_longer_found_once_the_cache_is_cleared()
     taxonomy_cache_clear()
 
     assert "carpentry" not in {c.slug for c in competences_in_text("un menuisier")}
+
+
+# --- PostgreSQL: the directory's search table follows every write ------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the search table exists on PostgreSQL only"
+)
+
+
+def _entries() -> dict[int, tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT organisation_id, commune_id, size_band, kind, name, member_since,"
+            " sector_ids, competence_ids, document::text FROM cluster_directory_entry"
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def _expected_entries() -> dict[int, tuple]:
+    """What the table must hold, computed from the organisations themselves."""
+    expected = {}
+    words_of = {c.pk: competence_search_words(c) for c in Competence.objects.filter(is_active=True)}
+    for o in directory_public().prefetch_related("sectors", "competences"):
+        competence_ids = sorted(c.pk for c in o.competences.all())
+        text = " ".join(
+            [o.search_name, o.search_keywords, o.search_description]
+            + [words_of[pk] for pk in competence_ids if pk in words_of]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT strip(to_tsvector('simple', %s))::text", [text])
+            document = " ".join(sorted(cursor.fetchone()[0].split()))
+        expected[o.pk] = (
+            o.commune_id, o.size_band, o.kind, o.name, o.member_since,
+            sorted(s.pk for s in o.sectors.all()), competence_ids, document,
+        )  # fmt: skip
+    return expected
+
+
+def _assert_in_step() -> None:
+    entries = _entries()
+    for pk, row in entries.items():
+        # PostgreSQL sorts a tsvector's lexemes by length then bytes; compare as sets.
+        entries[pk] = (*row[:7], " ".join(sorted(row[7].split())))
+    assert entries == _expected_entries()
+
+
+@postgres_only
+def test_the_search_table_follows_every_write_to_organisations_and_their_links():
+    from fabreck.cluster.models import Organisation, Sector
+    from fabreck.cluster.services import organisation_search_text_refresh
+
+    a = organisation_make(name="Atelier Alpha", competences=("carpentry",))
+    b = organisation_make(name="Beta Studio", competences=("graphic-design", "ceramics"))
+    organisation_make(name="Applicant Gamma", status="applied", competences=("carpentry",))
+    shy = organisation_make(name="Shy Delta", directory_consent=False)
+    _assert_in_step()
+
+    b.competences.remove(Competence.objects.get(slug="ceramics"))  # a link removed
+    a.competences.add(Competence.objects.get(slug="ceramics"))  # a link added
+    a.sectors.set(Sector.objects.filter(slug__in=["games", "fashion"]))
+    _assert_in_step()
+
+    a.name, a.keywords = "Atelier Omega", "zorblax, marquetry"  # renamed, new keywords
+    a.save()
+    organisation_search_text_refresh(organisation=a)
+    _assert_in_step()
+
+    shy.directory_consent = True  # consents: appears
+    shy.save()
+    Organisation.objects.filter(pk=b.pk).update(status="suspended")  # bulk: disappears
+    _assert_in_step()
+    assert set(_entries()) == {a.pk, shy.pk}
+
+    Organisation.objects.filter(pk=b.pk).update(status="member")
+    a.delete()
+    _assert_in_step()
+    assert set(_entries()) == {b.pk, shy.pk}
+
+
+@postgres_only
+def test_a_changed_competence_reaches_the_search_table_and_the_next_search():
+    from fabreck.cluster.selectors import DirectoryFilters, directory_search
+
+    org = organisation_make(name="Holzwerk Kremer", competences=("carpentry",))
+
+    def found(query: str) -> list[str]:
+        result = directory_search(filters=DirectoryFilters(query=query))
+        return [o.name for o in result.page.object_list]
+
+    assert found("zorblax") == []
+    carpentry = Competence.objects.get(slug="carpentry")
+    carpentry.synonyms_fr += ", zorblax"
+    carpentry.save()  # as the admin does
+    _assert_in_step()
+    assert found("zorblax") == [org.name]
+
+    carpentry.is_active = False
+    carpentry.save()
+    _assert_in_step()
+    assert found("zorblax") == []
+    assert found("menuisier") == []
+
+
+@postgres_only
+def test_the_search_table_is_emptied_with_the_organisations():
+    organisation_make(name="Atelier Alpha", competences=("carpentry",))
+    with connection.cursor() as cursor:
+        # A flush truncates outside any transaction; inside the test's, the deferred
+        # foreign-key checks must run first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE cluster_organisation CASCADE")
+    assert _entries() == {}
+
+
+@postgres_only
+@pytest.mark.usefixtures("corpus")
+def test_the_search_table_finds_and_ranks_as_the_weighted_vector_did():
+    """Every query of the relevance set, plus facets and sorts: the statement over the
+    search table gives the same organisations in the same order as the query set over
+    cluster_organisation (the former PostgreSQL path, still the CSV export's)."""
+    from fabreck.cluster.selectors import (
+        DirectoryFilters,
+        _matching,
+        _results,
+        directory_search,
+    )
+    from fabreck.core.text import search_terms
+
+    queries = [*sorted({case.query for case in CASES}), "", "design studio", "zzzz"]
+    variants = [
+        {},
+        {"sectors": ("art-crafts", "design")},
+        {"communes": ("luxembourg",), "sizes": ("1", "2-9")},
+        {"kinds": ("freelancer",), "sort": "name"},
+        {"competences": ("carpentry",), "sort": "newest"},
+    ]
+    for query in queries:
+        for variant in variants:
+            filters = DirectoryFilters(query=query, **variant)
+            terms = search_terms(query)[:8]
+            expected = list(_results(_matching(directory_public(), terms), filters, terms))
+            result = directory_search(filters=filters)
+            assert result.page.paginator.count == len(expected), (query, variant)
+            got = [o.pk for o in result.page.object_list]
+            assert got == [o.pk for o in expected[:20]], (query, variant)
