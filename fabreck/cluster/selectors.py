@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -29,6 +30,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fabreck.accounts.models import User
@@ -427,6 +429,8 @@ def directory_search(*, filters: DirectoryFilters) -> DirectoryResult:
     matching = _matching(directory_public(), terms)
     counts = _facet_counts_orm(matching, filters)
     page = Paginator(_results(matching, filters, terms), PAGE_SIZE).get_page(filters.page)
+    page.object_list = list(page.object_list)
+    _cards_attach(page.object_list)
     return DirectoryResult(page=page, facets=_facets(counts, filters), filters=filters, terms=terms)
 
 
@@ -806,6 +810,7 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
         organisation = loaded[row[1]]
         organisation.rank = row[8] if row[8] is not None else 0.0
         organisations.append(organisation)
+    _cards_attach(organisations)
     paginator = Paginator(_LazyResults(filters, terms), PAGE_SIZE)
     paginator.__dict__["count"] = total  # counted by the statement
     page = Page(organisations, number, paginator)
@@ -873,3 +878,36 @@ def _facets_from_rows(rows: list[tuple], filters: DirectoryFilters) -> list[Face
             ],
         ),
     ]
+
+
+# --- Directory cards: what a result shows, in plain strings --------------------------------
+#
+# A page of results shows 20 organisations with their kind, size, sectors and first
+# competences. Template look-ups through model methods (get_kind_display rebuilds its
+# choices on every call, each label asks for the active language, each {% url %}
+# resolves the URL) cost more than the search itself; so each page's cards are computed
+# once here, in the reader's language.
+
+CARD_COMPETENCES = 6
+
+
+def _cards_attach(organisations: list[Organisation]) -> None:
+    """Give each organisation (sectors and competences prefetched) a `card` dict."""
+    kinds = {value: str(label) for value, label in Organisation.Kind.choices}
+    sizes = {value: str(label) for value, label in Organisation.Size.choices}
+    placeholder = "--slug--"
+    url = reverse("cluster:profile", args=[placeholder])
+    language = get_language() or settings.LANGUAGE_CODE
+    for organisation in organisations:
+        organisation.card = {
+            "url": url.replace(placeholder, organisation.slug),
+            "kind": kinds.get(organisation.kind, organisation.kind),
+            "size": sizes.get(organisation.size_band, organisation.size_band),
+            "sectors": [
+                localized(s, "name", language=language) for s in organisation.sectors.all()
+            ],
+            "competences": [
+                localized(c, "label", language=language)
+                for c in organisation.competences.all()[:CARD_COMPETENCES]
+            ],
+        }
