@@ -126,26 +126,29 @@ def competences_in_text(text: str) -> list[Competence]:
 
 CANDIDATES = MAX_RESULTS * 3
 
-# PostgreSQL: the links' index (competence_id, organisation_id) joined to the directory's
-# search table (migration 0007: exactly the public members) ranks the candidates; the
+# PostgreSQL: the links' index (competence_id, organisation_id) counts, the directory's
+# search table (migration 0007: exactly the public members) keeps the public ones; the
 # same statement says which of the asked competences each has, how many of `own` it
 # shares, and its name for the final order.
 CANDIDATES_SQL = """
-SELECT c.id, c.n, e.name, c.covered,
-    cardinality(ARRAY(SELECT unnest(e.competence_ids)
-                      INTERSECT SELECT unnest(%(own)s::bigint[]))) AS overlap
-FROM (
-    SELECT t.organisation_id AS id, count(*) AS n,
-        array_agg(t.competence_id ORDER BY t.competence_id) AS covered
+WITH g AS MATERIALIZED (
+    SELECT t.organisation_id AS id, count(*) AS n
     FROM cluster_organisation_competences t
-    JOIN cluster_directory_entry d ON d.organisation_id = t.organisation_id
     WHERE t.competence_id = ANY(%(competences)s)
       AND t.organisation_id IS DISTINCT FROM %(exclude)s
     GROUP BY t.organisation_id
-    ORDER BY n DESC, t.organisation_id
+),
+c AS MATERIALIZED (
+    -- Best first, then whether public: one look-up per candidate until enough are found.
+    SELECT s.id, s.n FROM (SELECT id, n FROM g ORDER BY n DESC, id OFFSET 0) s
+    WHERE EXISTS (SELECT 1 FROM cluster_directory_entry e WHERE e.organisation_id = s.id)
+    ORDER BY s.n DESC, s.id
     LIMIT %(limit)s
-) c
-JOIN cluster_directory_entry e ON e.organisation_id = c.id
+)
+SELECT c.id, c.n, e.name,
+    ARRAY(SELECT x FROM unnest(e.competence_ids) x WHERE x = ANY(%(competences)s)),
+    cardinality(ARRAY(SELECT x FROM unnest(e.competence_ids) x WHERE x = ANY(%(own)s)))
+FROM c JOIN cluster_directory_entry e ON e.organisation_id = c.id
 ORDER BY c.n DESC, c.id
 """
 

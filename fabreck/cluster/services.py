@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -288,3 +289,23 @@ def competence_changed(*, competence_id: int) -> None:
 
     competence_search_words_sync(competence_ids=[competence_id])
     taxonomy_cache_clear()
+
+
+@contextmanager
+def directory_search_table_deferred() -> Iterator[None]:
+    """For bulk loads (the seeder): inside, the search table's triggers wait; at the end,
+    in the same transaction, the table is rebuilt once. Rewriting each entry at every
+    statement (organisations, then their sectors, then their competences) would leave
+    two dead rows per entry for the vacuum to clear."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or (
+        "cluster_directory_entry" not in connection.introspection.table_names()
+    ):
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL fabreck.directory_refresh = 'deferred'")
+        yield
+        cursor.execute("SET LOCAL fabreck.directory_refresh = 'immediate'")
+        cursor.execute("SELECT cluster_directory_rebuild()")

@@ -265,3 +265,19 @@ def test_the_search_table_finds_and_ranks_as_the_weighted_vector_did():
             assert result.page.paginator.count == len(expected), (query, variant)
             got = [o.pk for o in result.page.object_list]
             assert got == [o.pk for o in expected[:20]], (query, variant)
+
+
+@postgres_only
+def test_a_bulk_load_rebuilds_the_search_table_once_at_its_end():
+    from fabreck.cluster.models import Organisation
+    from fabreck.cluster.services import directory_search_table_deferred
+
+    gone = organisation_make(name="Leaving Soon", competences=("carpentry",))
+    with directory_search_table_deferred():
+        kept = organisation_make(name="Atelier Alpha", competences=("ceramics",))
+        Organisation.objects.filter(pk=gone.pk).delete()
+        assert set(_entries()) == {gone.pk}  # the triggers wait...
+    assert set(_entries()) == {kept.pk}  # ...and the end catches up
+    _assert_in_step()
+    kept.competences.add(Competence.objects.get(slug="carpentry"))  # triggers are back
+    _assert_in_step()

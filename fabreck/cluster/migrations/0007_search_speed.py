@@ -14,7 +14,8 @@ The competence words come from Python (one normaliser: fabreck.core.text.search_
 into `cluster_competence_words` (services.competence_search_words_sync, on every save or
 delete of a competence and after the reference data is loaded). Statement-level triggers
 keep the entries in step with every write, bulk ones included: organisations, their
-sector and competence links, and the competence words. Ranking still reads
+sector and competence links, and the competence words. A bulk load may defer them and
+rebuild the table once at its end (services.directory_search_table_deferred). Ranking still reads
 cluster_organisation.search_vector (migration 0003), for the page's rows only.
 
 Also an index (competence_id, organisation_id) on the competence links, so that
@@ -94,9 +95,20 @@ LANGUAGE sql AS $$
                           EXCLUDED.sector_ids, EXCLUDED.competence_ids, EXCLUDED.document);
 $$;
 
+-- Every entry again (after a bulk load that deferred the triggers).
+CREATE FUNCTION cluster_directory_rebuild() RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM cluster_directory_entry e
+    WHERE NOT EXISTS (SELECT 1 FROM cluster_organisation o WHERE o.id = e.organisation_id);
+    SELECT cluster_directory_refresh(ARRAY(SELECT id FROM cluster_organisation));
+$$;
+
 CREATE FUNCTION cluster_directory_on_organisations() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('fabreck.directory_refresh', true) = 'deferred' THEN
+        RETURN NULL;  -- a bulk load rebuilds the table once at its end
+    END IF;
     IF TG_OP = 'DELETE' THEN
         DELETE FROM cluster_directory_entry WHERE organisation_id IN (SELECT id FROM old_rows);
     ELSIF TG_OP = 'TRUNCATE' THEN
@@ -123,6 +135,9 @@ CREATE TRIGGER cluster_directory_organisation_truncate AFTER TRUNCATE ON cluster
 CREATE FUNCTION cluster_directory_on_links() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('fabreck.directory_refresh', true) = 'deferred' THEN
+        RETURN NULL;  -- a bulk load rebuilds the table once at its end
+    END IF;
     IF TG_OP = 'INSERT' THEN
         PERFORM cluster_directory_refresh(ARRAY(SELECT DISTINCT organisation_id FROM new_rows));
     ELSIF TG_OP = 'DELETE' THEN
@@ -168,6 +183,9 @@ CREATE TRIGGER cluster_directory_competences_truncate
 CREATE FUNCTION cluster_directory_on_competence_words() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('fabreck.directory_refresh', true) = 'deferred' THEN
+        RETURN NULL;  -- a bulk load rebuilds the table once at its end
+    END IF;
     IF TG_OP = 'INSERT' THEN
         PERFORM cluster_directory_refresh(ARRAY(
             SELECT DISTINCT organisation_id FROM cluster_organisation_competences
@@ -227,6 +245,7 @@ DROP TRIGGER IF EXISTS cluster_directory_organisation_update ON cluster_organisa
 DROP TRIGGER IF EXISTS cluster_directory_organisation_delete ON cluster_organisation;
 DROP TRIGGER IF EXISTS cluster_directory_organisation_truncate ON cluster_organisation;
 DROP FUNCTION IF EXISTS cluster_directory_on_organisations();
+DROP FUNCTION IF EXISTS cluster_directory_rebuild();
 DROP FUNCTION IF EXISTS cluster_directory_refresh(bigint[]);
 DROP INDEX IF EXISTS cluster_org_competences_by_competence;
 DROP TABLE IF EXISTS cluster_directory_entry;
@@ -242,9 +261,7 @@ def fill(apps, schema_editor):
 
     competence_search_words_sync(model=apps.get_model("cluster", "Competence"))
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT cluster_directory_refresh(ARRAY(SELECT id FROM cluster_organisation))"
-        )
+        cursor.execute("SELECT cluster_directory_rebuild()")
 
 
 class Migration(migrations.Migration):
