@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +27,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.http import Http404
 from django.urls import reverse
@@ -672,7 +673,7 @@ m AS MATERIALIZED (
         + ok_kind::int >= 4
 ),
 hits AS MATERIALIZED (
-    SELECT id, name, member_since FROM m
+    SELECT id, name, member_since, sector_ids, competence_ids FROM m
     WHERE ok_sector AND ok_competence AND ok_commune AND ok_size AND ok_kind
 ),
 number AS (
@@ -683,8 +684,13 @@ number AS (
           FROM hits) t
 ),
 ranked AS (
-    SELECT id, rank, row_number() OVER (ORDER BY {order}) AS position
-    FROM ({ranked}) r
+    SELECT id, rank, row_number() OVER (ORDER BY {order}) AS position FROM ({ranked}) r
+),
+page AS MATERIALIZED (
+    SELECT ranked.id, ranked.position, ranked.rank, hits.sector_ids, hits.competence_ids
+    FROM ranked JOIN hits ON hits.id = ranked.id, number
+    WHERE ranked.position > (number.number - 1) * %(per_page)s
+      AND ranked.position <= number.number * %(per_page)s
 ),
 sector_counts AS (
     SELECT unnest(sector_ids) AS id, count(*) AS n FROM m
@@ -698,32 +704,38 @@ commune_counts AS (
     SELECT commune_id AS id, count(*) AS n FROM m
     WHERE ok_sector AND ok_competence AND ok_size AND ok_kind GROUP BY 1
 )
-SELECT 'page', ranked.id, NULL, NULL, NULL, NULL, 0::bigint, ranked.position, ranked.rank
-FROM ranked, number
-WHERE ranked.position > (number.number - 1) * %(per_page)s
-  AND ranked.position <= number.number * %(per_page)s
+SELECT 'page', id, NULL, NULL, NULL, NULL, 0::bigint, position, rank, sector_ids,
+    competence_ids
+FROM page
 UNION ALL
-SELECT 'total', number, NULL, NULL, NULL, NULL, total, NULL, NULL FROM number
+SELECT 'total', number, NULL, NULL, NULL, NULL, total, NULL, NULL, NULL, NULL FROM number
 UNION ALL
 SELECT 'sector', s.id, s.slug, s.name_en, s.name_fr, s.name_de, coalesce(c.n, 0),
-    row_number() OVER (ORDER BY s.position, s.slug), NULL
+    row_number() OVER (ORDER BY s.position, s.slug), NULL, NULL, NULL
 FROM cluster_sector s LEFT JOIN sector_counts c ON c.id = s.id
 UNION ALL
+-- The competences of the page's organisations, in the order their profiles list them.
+SELECT 'label', k.id, k.slug, k.label_en, k.label_fr, k.label_de, NULL,
+    row_number() OVER (ORDER BY k.label_en), NULL, NULL, NULL
+FROM cluster_competence k
+WHERE k.id IN (SELECT unnest(competence_ids) FROM page)
+UNION ALL
 SELECT 'competence', k.id, k.slug, k.label_en, k.label_fr, k.label_de, coalesce(c.n, 0),
-    NULL, NULL
+    NULL, NULL, NULL, NULL
 FROM cluster_competence k LEFT JOIN competence_counts c ON c.id = k.id
 WHERE k.id IN (SELECT id FROM competence_counts ORDER BY n DESC, id LIMIT %(facet_size)s)
    OR k.slug = ANY(%(competences)s)
 UNION ALL
-SELECT 'commune', k.id, k.slug, k.name, NULL, NULL, coalesce(c.n, 0), NULL, NULL
+SELECT 'commune', k.id, k.slug, k.name, NULL, NULL, coalesce(c.n, 0), NULL, NULL, NULL,
+    NULL
 FROM cluster_commune k LEFT JOIN commune_counts c ON c.id = k.id
 WHERE k.id IN (SELECT id FROM commune_counts ORDER BY n DESC, id LIMIT %(facet_size)s)
    OR k.slug = ANY(%(communes)s)
 UNION ALL
-SELECT 'size', NULL, size_band, NULL, NULL, NULL, count(*), NULL, NULL FROM m
+SELECT 'size', NULL, size_band, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM m
 WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind GROUP BY size_band
 UNION ALL
-SELECT 'kind', NULL, kind, NULL, NULL, NULL, count(*), NULL, NULL FROM m
+SELECT 'kind', NULL, kind, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM m
 WHERE ok_sector AND ok_competence AND ok_commune AND ok_size GROUP BY kind
 """
 # Ranking reads the wide table, for the results only; sorting by name or date does not.
@@ -797,26 +809,72 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
 
     page_rows = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[7])
     number, total = next((r[1], r[6]) for r in rows if r[0] == "total")
-    loaded = {
-        o.pk: o
-        for o in Organisation.objects.filter(pk__in=[r[1] for r in page_rows])
-        .select_related("commune")
-        .prefetch_related(
-            "sectors", Prefetch("competences", queryset=Competence.objects.order_by("label_en"))
-        )
+    loaded = Organisation.objects.select_related("commune").in_bulk([r[1] for r in page_rows])
+    organisations = [loaded[r[1]] for r in page_rows]
+    _relations_on_demand(organisations)
+    card = _CardMaker()
+    language = card.language
+    sectors = {
+        r[1]: (r[7], localized(_Labels(*r[3:6]), "label", language=language))
+        for r in rows
+        if r[0] == "sector"
     }
-    organisations = []
-    for row in page_rows:
-        organisation = loaded[row[1]]
+    competences = {
+        r[1]: (r[7], localized(_Labels(*r[3:6]), "label", language=language))
+        for r in rows
+        if r[0] == "label"
+    }
+    for organisation, row in zip(organisations, page_rows, strict=True):
         organisation.rank = row[8] if row[8] is not None else 0.0
-        organisations.append(organisation)
-    _cards_attach(organisations)
+        organisation.card = card(
+            organisation,
+            sectors=[sectors[pk][1] for pk in sorted(row[9], key=lambda pk: sectors[pk][0])],
+            competences=[
+                competences[pk][1] for pk in sorted(row[10], key=lambda pk: competences[pk][0])
+            ],
+        )
     paginator = Paginator(_LazyResults(filters, terms), PAGE_SIZE)
     paginator.__dict__["count"] = total  # counted by the statement
     page = Page(organisations, number, paginator)
     return DirectoryResult(
         page=page, facets=_facets_from_rows(rows, filters), filters=filters, terms=terms
     )
+
+
+class _PrefetchOnDemand(dict):
+    """An organisation's prefetch cache that fills itself, for the whole page at once, the
+    first time anyone reads its sectors or competences (the API does, the page does not):
+    such reads cost one query per relation for the page, as after prefetch_related."""
+
+    lookups: ClassVar[dict[str, Callable[[], Prefetch]]] = {
+        "sectors": lambda: Prefetch("sectors"),
+        "competences": lambda: Prefetch(
+            "competences", queryset=Competence.objects.order_by("label_en")
+        ),
+    }
+
+    def __init__(self, page: list[Organisation], loading: set[str]) -> None:
+        super().__init__()
+        self.page, self.loading = page, loading  # both shared by the page's caches
+
+    def __missing__(self, key: str):
+        if key not in self.lookups or key in self.loading:
+            raise KeyError(key)  # (while prefetching, Django asks for the plain query set)
+        self.loading.add(key)
+        try:
+            prefetch_related_objects(
+                [o for o in self.page if key not in o._prefetched_objects_cache],
+                self.lookups[key](),
+            )
+        finally:
+            self.loading.discard(key)
+        return dict.__getitem__(self, key)
+
+
+def _relations_on_demand(organisations: list[Organisation]) -> None:
+    loading: set[str] = set()
+    for organisation in organisations:
+        organisation._prefetched_objects_cache = _PrefetchOnDemand(organisations, loading)
 
 
 class _LazyResults:
@@ -891,23 +949,40 @@ def _facets_from_rows(rows: list[tuple], filters: DirectoryFilters) -> list[Face
 CARD_COMPETENCES = 6
 
 
+class _CardMaker:
+    """Cards in the reader's language; what is the same for every card, computed once."""
+
+    def __init__(self) -> None:
+        self.language = get_language() or settings.LANGUAGE_CODE
+        placeholder = "--slug--"
+        prefix, _, suffix = reverse("cluster:profile", args=[placeholder]).partition(placeholder)
+        self.url = (prefix, suffix)
+        self.kinds = {value: str(label) for value, label in Organisation.Kind.choices}
+        self.sizes = {value: str(label) for value, label in Organisation.Size.choices}
+
+    def __call__(
+        self, organisation: Organisation, *, sectors: list[str], competences: list[str]
+    ) -> dict:
+        return {
+            "url": f"{self.url[0]}{organisation.slug}{self.url[1]}",
+            "kind": self.kinds.get(organisation.kind, organisation.kind),
+            "size": self.sizes.get(organisation.size_band, organisation.size_band),
+            "sectors": sectors,
+            "competences": competences[:CARD_COMPETENCES],
+        }
+
+
 def _cards_attach(organisations: list[Organisation]) -> None:
     """Give each organisation (sectors and competences prefetched) a `card` dict."""
-    kinds = {value: str(label) for value, label in Organisation.Kind.choices}
-    sizes = {value: str(label) for value, label in Organisation.Size.choices}
-    placeholder = "--slug--"
-    url = reverse("cluster:profile", args=[placeholder])
-    language = get_language() or settings.LANGUAGE_CODE
+    card = _CardMaker()
     for organisation in organisations:
-        organisation.card = {
-            "url": url.replace(placeholder, organisation.slug),
-            "kind": kinds.get(organisation.kind, organisation.kind),
-            "size": sizes.get(organisation.size_band, organisation.size_band),
-            "sectors": [
-                localized(s, "name", language=language) for s in organisation.sectors.all()
+        organisation.card = card(
+            organisation,
+            sectors=[
+                localized(s, "name", language=card.language) for s in organisation.sectors.all()
             ],
-            "competences": [
-                localized(c, "label", language=language)
-                for c in organisation.competences.all()[:CARD_COMPETENCES]
+            competences=[
+                localized(c, "label", language=card.language)
+                for c in organisation.competences.all()
             ],
-        }
+        )

@@ -281,3 +281,44 @@ def test_a_bulk_load_rebuilds_the_search_table_once_at_its_end():
     _assert_in_step()
     kept.competences.add(Competence.objects.get(slug="carpentry"))  # triggers are back
     _assert_in_step()
+
+
+def test_directory_results_read_their_relations_with_one_query_per_relation_for_the_page():
+    from django.test.utils import CaptureQueriesContext
+
+    from fabreck.cluster.selectors import DirectoryFilters, directory_search
+
+    for n in range(5):
+        organisation_make(
+            name=f"Org {n}", competences=("carpentry", "ceramics"), sectors=("design", "games")
+        )
+    page = directory_search(filters=DirectoryFilters(query="org")).page.object_list
+    assert [o.name for o in page] == [f"Org {n}" for n in range(5)]
+
+    with CaptureQueriesContext(connection) as ctx:
+        sectors = [sorted(s.slug for s in o.sectors.all()) for o in page]
+        competences = [[c.slug for c in o.competences.all()] for o in page]
+    assert sectors == [["design", "games"]] * 5
+    assert competences == [["carpentry", "ceramics"]] * 5  # by English label
+    assert len(ctx.captured_queries) <= 2  # (SQLite's path prefetches them at once)
+
+
+def test_the_api_directory_costs_the_same_with_3_or_25_members(client):
+    from django.test.utils import CaptureQueriesContext
+
+    def api_queries() -> tuple[int, list]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/api/v1/organisations/", {"q": "org"})
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()["results"]
+
+    for n in range(3):
+        organisation_make(name=f"Org {n}", competences=("carpentry",))
+    api_queries()  # fills the taxonomy cache
+    few, results = api_queries()
+    assert results[0]["competences"] == ["carpentry"] and results[0]["sectors"] == ["design"]
+    for n in range(3, 25):
+        organisation_make(name=f"Org {n}", competences=("carpentry",))
+    many, results = api_queries()
+    assert len(results) == 20
+    assert many == few <= 15
