@@ -97,7 +97,10 @@ class DirectoryResult:
 
 
 def directory_public() -> QuerySet[Organisation]:
-    """Organisations the public may see: members who consented to the directory."""
+    """Organisations the public may see: members who consented to the directory.
+
+    On PostgreSQL, cluster_directory_entry (migration 0007) holds exactly these: its
+    refresh function says the same (status 'member' and consent); change both together."""
     return Organisation.objects.filter(status=Organisation.Status.MEMBER, directory_consent=True)
 
 
@@ -810,6 +813,7 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
     page_rows = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[7])
     number, total = next((r[1], r[6]) for r in rows if r[0] == "total")
     loaded = Organisation.objects.select_related("commune").in_bulk([r[1] for r in page_rows])
+    page_rows = [r for r in page_rows if r[1] in loaded]  # (deleted in between)
     organisations = [loaded[r[1]] for r in page_rows]
     _relations_on_demand(organisations)
     card = _CardMaker()
