@@ -9,6 +9,12 @@ def _ensure_reference_data(sender, **kwargs) -> None:
     reference_data_ensure()
 
 
+def _competence_changed(sender, instance, **kwargs) -> None:
+    from fabreck.cluster.services import competence_changed
+
+    competence_changed(competence_id=instance.pk)
+
+
 class ClusterConfig(AppConfig):
     name = "fabreck.cluster"
     label = "cluster"
@@ -68,6 +74,15 @@ class ClusterConfig(AppConfig):
                 has_perm("accounts.manage_cluster"),
                 22,
             )
+        )
+
+        # Search: a saved or deleted competence is searched with its new words at once.
+        from django.db.models.signals import post_delete, post_save
+
+        competence = self.get_model("Competence")
+        post_save.connect(_competence_changed, sender=competence, dispatch_uid="cluster.competence")
+        post_delete.connect(
+            _competence_changed, sender=competence, dispatch_uid="cluster.competence-deleted"
         )
         _collaboration_nav()
 

@@ -963,3 +963,25 @@ class CallDigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} → {self.organisation_id}"
+
+
+# --- Search: the words of a competence ---------------------------------------------------
+
+
+def competence_phrases_of(competence: Competence) -> list[list[str]]:
+    """A competence's labels and synonyms in every language, each as its normalised words:
+    what a query word or a need is compared with (selectors.competence_phrases)."""
+    from fabreck.core.text import search_normalize
+
+    texts = [competence.label_en, competence.label_fr, competence.label_de]
+    for code in ("en", "fr", "de"):
+        texts += getattr(competence, f"synonyms_{code}").split(",")
+    return [search_normalize(text).split() for text in texts if text.strip()]
+
+
+def competence_search_words(competence: Competence) -> str:
+    """The distinct words of `competence_phrases_of`, as PostgreSQL's directory search
+    table adds them to the text of each organisation having the competence."""
+    return " ".join(
+        dict.fromkeys(w for phrase in competence_phrases_of(competence) for w in phrase)
+    )

@@ -136,6 +136,13 @@ def reference_data_load(apps=None) -> dict[str, int]:
         [through(competence_id=c, sector_id=s) for c, s in sorted(wanted - have)]
     )
 
+    # The search's copies of the taxonomy (PostgreSQL's search table, the cached phrases).
+    from fabreck.cluster.selectors import taxonomy_cache_clear
+    from fabreck.cluster.services import competence_search_words_sync
+
+    competence_search_words_sync(model=Competence)
+    taxonomy_cache_clear()
+
     return {
         "sectors": len(sectors),
         "communes": Commune.objects.count(),

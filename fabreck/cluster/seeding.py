@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
@@ -22,6 +22,7 @@ from fabreck.cluster.models import (
     Sector,
     competence_search_token,
 )
+from fabreck.cluster.services import directory_search_table_deferred
 from fabreck.core.seeding import seeder_register
 from fabreck.core.text import search_normalize
 
@@ -272,7 +273,8 @@ def seed_cluster(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
         secondary = {rng.choice(all_nace) for _ in range(rng.randint(0, 2))} - {primary}
         nace_links.append((n, primary, secondary))
 
-    with transaction.atomic():
+    # One write per directory entry once all is in (PostgreSQL's search table).
+    with transaction.atomic(), directory_search_table_deferred():
         Organisation.objects.bulk_create(organisations, batch_size=2000)
         ids = {
             o.slug: o.pk
@@ -310,12 +312,27 @@ def seed_cluster(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
             batch_size=5000,
         )
         people = _seed_people(rng=rng, organisation_ids=pk_of, count=SCALE_PEOPLE[scale])
+    _vacuum_after_bulk_load()
     return {
         "organisations": len(organisations),
         "sector links": sum(len(set(s)) for _, s in sector_links),
         "competence links": sum(len(c) for _, c in competence_links),
         "people in organisations": people,
     }
+
+
+def _vacuum_after_bulk_load() -> None:
+    """On PostgreSQL, outside a transaction: vacuum and analyse what was just loaded, as
+    the autovacuum would a little later (the visibility map lets index-only scans skip
+    the table; the statistics give the planner the real sizes)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM (ANALYZE) cluster_organisation, cluster_organisation_sectors,"
+            " cluster_organisation_competences, cluster_organisationnace,"
+            " cluster_organisationperson, cluster_directory_entry"
+        )
 
 
 def _seed_people(*, rng: random.Random, organisation_ids: list[int], count: int) -> int:

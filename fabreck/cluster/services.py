@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from fabreck.cluster.models import (
     PortfolioItem,
     Sector,
     competence_search_token,
+    competence_search_words,
 )
 from fabreck.core.i18n import LANGUAGE_CODES
 from fabreck.core.mail import email_send_on_commit
@@ -1508,3 +1510,86 @@ def _digest_mail(*, organisation: Organisation, recipient: User, calls: list[Cal
         ) % {"count": len(calls), "name": organisation.name}
         body = render_to_string("cluster/email/call_digest.txt", context)
     email_send_on_commit(EmailMessage(subject=subject, body=body, to=[recipient.email]))
+
+
+# --- Search: the taxonomy words of PostgreSQL's directory search table --------------------
+
+COMPETENCE_WORDS_TABLE = "cluster_competence_words"  # migration 0007, PostgreSQL only
+
+
+def competence_search_words_sync(
+    *, competence_ids: Iterable[int] | None = None, model: type[Competence] | None = None
+) -> None:
+    """Copy the normalised words of competences (all of them when `competence_ids` is None)
+    to PostgreSQL's `cluster_competence_words`, whose triggers rewrite the directory entries
+    of the organisations having them. Inactive or deleted competences lose their words.
+    Nothing to do on SQLite, or before migration 0007 (`model`: a migration's model)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    if COMPETENCE_WORDS_TABLE not in connection.introspection.table_names():
+        return
+    model = model or Competence
+    competences = model.objects.all()
+    if competence_ids is not None:
+        competence_ids = list(competence_ids)
+        competences = competences.filter(pk__in=competence_ids)
+    words = {
+        c.pk: competence_search_words(c)
+        for c in competences.only(
+            "pk",
+            "is_active",
+            *(f"{p}_{code}" for p in ("label", "synonyms") for code in LANGUAGE_CODES),
+        )
+        if c.is_active
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        if competence_ids is None:
+            cursor.execute(
+                "DELETE FROM cluster_competence_words WHERE NOT (competence_id = ANY(%s))",
+                [list(words)],
+            )
+        else:
+            gone = sorted(set(competence_ids) - set(words))
+            cursor.execute(
+                "DELETE FROM cluster_competence_words WHERE competence_id = ANY(%s)", [gone]
+            )
+        cursor.execute(
+            """
+            INSERT INTO cluster_competence_words AS w (competence_id, words)
+            SELECT * FROM unnest(%s::bigint[], %s::text[])
+            ON CONFLICT (competence_id) DO UPDATE SET words = EXCLUDED.words
+            WHERE w.words IS DISTINCT FROM EXCLUDED.words
+            """,
+            [list(words), list(words.values())],
+        )
+
+
+def competence_changed(*, competence_id: int) -> None:
+    """After a competence is saved or deleted: searches and needs read its new labels and
+    synonyms at once (the cached taxonomy, PostgreSQL's search table)."""
+    from fabreck.cluster.selectors import taxonomy_cache_clear
+
+    competence_search_words_sync(competence_ids=[competence_id])
+    taxonomy_cache_clear()
+
+
+@contextmanager
+def directory_search_table_deferred() -> Iterator[None]:
+    """For bulk loads (the seeder): inside, the search table's triggers wait; at the end,
+    in the same transaction, the table is rebuilt once. Rewriting each entry at every
+    statement (organisations, then their sectors, then their competences) would leave
+    two dead rows per entry for the vacuum to clear."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or (
+        "cluster_directory_entry" not in connection.introspection.table_names()
+    ):
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL fabreck.directory_refresh = 'deferred'")
+        yield
+        cursor.execute("SET LOCAL fabreck.directory_refresh = 'immediate'")
+        cursor.execute("SELECT cluster_directory_rebuild()")
