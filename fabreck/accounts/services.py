@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fabreck.accounts.models import ApiToken, User
 from fabreck.accounts.roles import ROLES, ROLES_BY_SLUG
+from fabreck.core.secrets import secret_digest
 
 TOKEN_PREFIX = "fbk_"  # noqa: S105  (a marker, not a secret)
 TOKEN_SHOWN_PREFIX_LENGTH = 12
@@ -116,7 +116,7 @@ def user_language_set(*, user: User, language: str) -> None:
 
 
 def api_token_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return secret_digest(secret)
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:

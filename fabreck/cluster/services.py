@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ from fabreck.cluster.models import (
 )
 from fabreck.core.i18n import LANGUAGE_CODES
 from fabreck.core.mail import email_send_on_commit
+from fabreck.core.secrets import secret_digest
 from fabreck.core.text import search_normalize
 
 Status = Organisation.Status
@@ -280,7 +280,7 @@ Role = OrganisationPerson.Role
 
 
 def _invitation_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return secret_digest(secret)
 
 
 def person_invite(

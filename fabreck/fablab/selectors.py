@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from fabreck.accounts.models import User
+from fabreck.core.secrets import secret_digest
 from fabreck.fablab.models import (
     Authorisation,
     Booking,
@@ -939,7 +939,7 @@ def bookings_of(*, user: User) -> MyBookings:
 
 
 def feed_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return secret_digest(secret)
 
 
 def feeds_of(*, user: User) -> QuerySet[CalendarFeed]:
