@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fabreck.accounts",
     "fabreck.cluster",
     "fabreck.fablab",
+    "fabreck.events",
     "allauth",
     "allauth.account",
     "rest_framework",

@@ -9,7 +9,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "cluster", "fablab"}
+OUR_APPS = {"accounts", "cluster", "fablab", "events"}
 
 
 def test_every_model_of_ours_is_in_the_admin():
