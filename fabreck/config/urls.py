@@ -12,12 +12,14 @@ urlpatterns = [
     path("", include("fabreck.accounts.urls")),
     path("", include("fabreck.cluster.urls")),
     path("", include("fabreck.fablab.urls")),
+    path("", include("fabreck.events.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("fabreck.accounts.api_urls")),
     path("api/v1/", include("fabreck.cluster.api_urls")),
     path("api/v1/fablab/", include("fabreck.fablab.api_urls")),
+    path("api/v1/events/", include("fabreck.events.api_urls")),
 ]
 
 if settings.SERVE_MEDIA:

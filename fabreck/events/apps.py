@@ -8,4 +8,4 @@ class EventsConfig(AppConfig):
     verbose_name = _("Workshops and events")
 
     def ready(self) -> None:
-        pass
+        from fabreck.events import navigation  # noqa: F401  (registers the menu entries)

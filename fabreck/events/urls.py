@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401  (sections below add their routes)
+
+app_name = "events"
+
+urlpatterns: list = []
