@@ -179,33 +179,20 @@ class AvailabilityView(APIView):
                 get_object_or_404(Resource.objects.select_related("site"), slug=params["resource"])
             ]
         elif params.get("category") or params.get("site"):
-            category = site = None
-            if params.get("category"):
-                category = get_object_or_404(MachineCategory, slug=params["category"])
-            if params.get("site"):
-                site = get_object_or_404(Site, slug=params["site"])
-            resources = list(selectors.resources_bookable(site=site, category=category))
+            resources = selectors.resources_for_availability(
+                site_slug=params.get("site"), category_slug=params.get("category")
+            )
+            if not resources:  # an unknown site or category is a 404, not an empty answer
+                if params.get("category"):
+                    get_object_or_404(MachineCategory, slug=params["category"])
+                if params.get("site"):
+                    get_object_or_404(Site, slug=params["site"])
         else:
             raise exceptions.ValidationError(
                 {"resource": [_("Name a machine or space, a category or a site.")]}
             )
-        free = selectors.availability(resources=resources, starts_at=start, ends_at=end)
-        return Response(
-            {
-                "start": start,
-                "end": end,
-                "resources": [
-                    {
-                        "resource": item.resource.slug,
-                        "name": item.resource.name,
-                        "site": item.resource.site.slug,
-                        "status": item.resource.status,
-                        "free": [{"start": s, "end": e} for s, e in item.free],
-                    }
-                    for item in free
-                ],
-            }
-        )
+        free = selectors.availability_serialised(resources=resources, starts_at=start, ends_at=end)
+        return Response({"start": start, "end": end, "resources": free})
 
 
 class QuoteView(APIView):

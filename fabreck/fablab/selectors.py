@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -459,8 +462,75 @@ def availability(
     """Free time of each resource over a range: open hours, minus closures, minus what is
     booked or blocked (for a space, also what stands in it). Unavailable resources have
     none. A fixed number of queries, whatever the number of resources or bookings."""
-    if not resources:
-        return []
+    free = _free_microseconds(resources=resources, starts_at=starts_at, ends_at=ends_at)
+    return [
+        ResourceAvailability(
+            resource=resource,
+            free=[(_from_microseconds(s), _from_microseconds(e)) for s, e in free[resource.pk]],
+        )
+        for resource in resources
+    ]
+
+
+def availability_serialised(
+    *, resources: list[Resource], starts_at: datetime, ends_at: datetime
+) -> list[dict]:
+    """`availability` as the API shows it: every moment in UTC, ISO 8601. Built straight
+    from the microseconds (a week of a whole site is hundreds of intervals, and most of
+    their ends are the same opening hours)."""
+    free = _free_microseconds(resources=resources, starts_at=starts_at, ends_at=ends_at)
+    shown: dict[int, str] = {}
+
+    def iso(moment: int) -> str:
+        text = shown.get(moment)
+        if text is None:
+            text = shown[moment] = _from_microseconds(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return text
+
+    return [
+        {
+            "resource": resource.slug,
+            "name": resource.name,
+            "site": resource.site.slug,
+            "status": resource.status,
+            "free": [{"start": iso(s), "end": iso(e)} for s, e in free[resource.pk]],
+        }
+        for resource in resources
+    ]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Interval = tuple[int, int]  # [start, end) in microseconds since the epoch, UTC
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_microseconds(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def _free_microseconds(
+    *, resources: list[Resource], starts_at: datetime, ends_at: datetime
+) -> dict[int, list[Interval]]:
+    """Free intervals of each resource (by primary key), in time order."""
+    free: dict[int, list[Interval]] = {r.pk: [] for r in resources}
+    available = [r for r in resources if r.status == Resource.Status.AVAILABLE]
+    if not available:
+        return free
+    if connection.vendor == "postgresql":
+        free.update(_free_on_postgres(available, starts_at, ends_at))
+    else:
+        free.update(_free_in_python(available, starts_at, ends_at))
+    return free
+
+
+def _free_in_python(
+    resources: list[Resource], starts_at: datetime, ends_at: datetime
+) -> dict[int, list[Interval]]:
+    """Open hours minus closures minus occupancies, computed here (SQLite); PostgreSQL
+    does the same in one statement (`_free_on_postgres`), and a test holds them equal."""
     site_ids = {r.site_id for r in resources}
     hours_by_site: dict[int, dict[int, list[OpeningHours]]] = {}
     for interval in OpeningHours.objects.filter(site_id__in=site_ids).order_by("opens"):
@@ -476,42 +546,124 @@ def availability(
         while day <= min(closure.ends_on, last):
             closed_days.add((closure.site_id, day))
             day += timedelta(days=1)
-    # Which resources stand in which space, to count their bookings against the space.
-    parent_of_all = dict(
-        Resource.objects.filter(site_id__in=site_ids).values_list("pk", "space_id")
-    )
-    parent_of = {pk: space for pk, space in parent_of_all.items() if space is not None}
+    open_by_site = {
+        site_id: [
+            (_microseconds(start), _microseconds(end))
+            for start, end in _opening_intervals(
+                site_id, hours_by_site.get(site_id, {}), closed_days, starts_at, ends_at
+            )
+        ]
+        for site_id in site_ids
+    }
+    # An occupancy counts for its resource and for every space around it.
+    parent_of = {
+        pk: space
+        for pk, space in Resource.objects.filter(site_id__in=site_ids).values_list("pk", "space_id")
+        if space is not None
+    }
     wanted = {r.pk for r in resources}
-    busy: dict[int, list[tuple[datetime, datetime]]] = {pk: [] for pk in wanted}
-    site_resource_ids = list(parent_of_all)
+    counted_for: dict[int, list[int]] = {}  # occupant -> wanted resources whose time it takes
+    for pk in set(parent_of) | wanted | set(parent_of.values()):
+        seen, ancestor = set(), pk
+        while ancestor is not None and ancestor not in seen:
+            seen.add(ancestor)
+            if ancestor in wanted:
+                counted_for.setdefault(pk, []).append(ancestor)
+            ancestor = parent_of.get(ancestor)
+    busy: dict[int, list[Interval]] = {pk: [] for pk in wanted}
     occupancies = occupancies_during(
-        Occupancy.objects.filter(resource_id__in=site_resource_ids), starts_at, ends_at
+        Occupancy.objects.filter(resource_id__in=list(counted_for)), starts_at, ends_at
     ).values_list("resource_id", "starts_at", "ends_at")
     for resource_id, start, end in occupancies:
-        pk, seen = resource_id, set()
-        while pk is not None and pk not in seen:  # the resource, then its spaces upwards
-            seen.add(pk)
-            if pk in busy:
-                busy[pk].append((start, end))
-            pk = parent_of.get(pk)
-    result = []
-    for resource in resources:
-        if resource.status != Resource.Status.AVAILABLE:
-            result.append(ResourceAvailability(resource=resource, free=[]))
-            continue
-        open_intervals = _opening_intervals(
-            resource.site_id,
-            hours_by_site.get(resource.site_id, {}),
-            closed_days,
-            starts_at,
-            ends_at,
+        for counted in counted_for[resource_id]:
+            busy[counted].append((_microseconds(start), _microseconds(end)))
+    return {r.pk: _subtract(open_by_site[r.site_id], busy[r.pk]) for r in resources}
+
+
+# Open time per site (opening hours on each local day, closures removed, clipped to the
+# range), minus the union of the occupancies of each resource and of everything standing
+# in it, on multiranges. Python never sees the thousands of occupancies of a busy week,
+# only the free intervals, as JSON pairs of microseconds since the epoch.
+_FREE_TIME_SQL = """
+WITH RECURSIVE
+wanted(resource_id, site_id) AS (
+    SELECT * FROM unnest(%(resources)s::bigint[], %(sites)s::bigint[])
+),
+local_day(day) AS (
+    SELECT generate_series((%(start)s::timestamptz AT TIME ZONE %(tz)s)::date,
+                           (%(end)s::timestamptz AT TIME ZONE %(tz)s)::date,
+                           interval '1 day')::date
+),
+opening(site_id, opens, closes) AS (
+    SELECT h.site_id, (d.day + h.opens) AT TIME ZONE %(tz)s, (d.day + h.closes) AT TIME ZONE %(tz)s
+      FROM local_day d
+      JOIN fablab_openinghours h ON h.weekday = extract(isodow FROM d.day)::int - 1
+     WHERE h.site_id = ANY(%(sites)s::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM fablab_closure c
+                        WHERE c.site_id = h.site_id AND d.day BETWEEN c.starts_on AND c.ends_on)
+),
+open_time(site_id, ranges) AS (
+    SELECT site_id, range_agg(tstzrange(greatest(opens, %(start)s::timestamptz),
+                                        least(closes, %(end)s::timestamptz), '[)'))
+      FROM opening
+     WHERE opens < %(end)s::timestamptz AND closes > %(start)s::timestamptz AND opens < closes
+     GROUP BY site_id
+),
+within(occupant, resource_id) AS (  -- each resource, and the spaces around it
+    SELECT id, id FROM fablab_resource WHERE site_id = ANY(%(sites)s::bigint[])
+    UNION
+    SELECT w.occupant, r.space_id
+      FROM within w JOIN fablab_resource r ON r.id = w.resource_id
+     WHERE r.space_id IS NOT NULL
+),
+busy(resource_id, ranges) AS (
+    SELECT w.resource_id, range_agg(tstzrange(o.starts_at, o.ends_at, '[)'))
+      FROM within w
+      JOIN fablab_occupancy o ON o.resource_id = w.occupant
+     WHERE w.resource_id = ANY(%(resources)s::bigint[])
+       AND tstzrange(o.starts_at, o.ends_at, '[)') && tstzrange(%(start)s, %(end)s, '[)')
+     GROUP BY w.resource_id
+)
+SELECT w.resource_id, (
+    SELECT coalesce(json_agg(json_build_array(
+               round(extract(epoch FROM lower(f.r)) * 1e6)::bigint,
+               round(extract(epoch FROM upper(f.r)) * 1e6)::bigint) ORDER BY f.n), '[]')
+      FROM unnest(coalesce(o.ranges, '{}'::tstzmultirange)
+                  - coalesce(b.ranges, '{}'::tstzmultirange)) WITH ORDINALITY AS f(r, n))
+  FROM wanted w
+  LEFT JOIN open_time o ON o.site_id = w.site_id
+  LEFT JOIN busy b ON b.resource_id = w.resource_id
+"""
+
+
+def _free_on_postgres(
+    resources: list[Resource], starts_at: datetime, ends_at: datetime
+) -> dict[int, list[Interval]]:
+    params = {
+        "resources": [r.pk for r in resources],
+        "sites": [r.site_id for r in resources],
+        "start": starts_at,
+        "end": ends_at,
+        "tz": timezone.get_current_timezone_name(),
+    }
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        # A server-side prepared statement (psycopg's own cursor: Django's binds on the
+        # client side and cannot prepare). Planning this query costs about as much as
+        # running it, and it is the same query every time. Not for PgBouncer's
+        # transaction pooling, which Fabreck does not use.
+        with psycopg.Cursor(cursor.connection) as raw:
+            raw.execute(_FREE_TIME_SQL, params, prepare=True)
+            rows = raw.fetchall()
+    if connection.queries_logged:  # counted like every other query (tests assert counts)
+        connection.queries_log.append(
+            {"sql": _FREE_TIME_SQL, "time": f"{time.monotonic() - started:.3f}"}
         )
-        result.append(
-            ResourceAvailability(
-                resource=resource, free=_subtract(open_intervals, busy[resource.pk])
-            )
-        )
-    return result
+    # psycopg hands json back parsed or as text, depending on its loaders.
+    return {
+        pk: [tuple(pair) for pair in (json.loads(free) if isinstance(free, str) else free)]
+        for pk, free in rows
+    }
 
 
 def resources_bookable(
@@ -523,6 +675,23 @@ def resources_bookable(
     if category is not None:
         rows = rows.filter(category=category)
     return rows.order_by("site__name", "position", "name")
+
+
+def resources_for_availability(
+    *, site_slug: str | None = None, category_slug: str | None = None
+) -> list[Resource]:
+    """The resources an availability answer lists, in one query with only the columns it
+    reads: loading whole machines (descriptions, specs, photos…) cost more than computing
+    their free time."""
+    rows = Resource.objects.filter(kind__in=("machine", "space"))
+    if site_slug is not None:
+        rows = rows.filter(site__slug=site_slug)
+    if category_slug is not None:
+        rows = rows.filter(category__slug=category_slug)
+    rows = rows.select_related("site").only(
+        "slug", "name", "status", "kind", "space_id", "site_id", "site__slug", "site__name"
+    )
+    return list(rows.order_by("site__name", "position", "name"))
 
 
 # === Public and maker pages: sites, machines, calendar, my bookings, feeds ===============

@@ -1,9 +1,12 @@
 """Free time of machines and spaces: opening hours, minus closures, minus bookings."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
+from fabreck.fablab import selectors
 from fabreck.fablab.models import Closure
 from fabreck.fablab.selectors import availability
 from fabreck.fablab.services import booking_create
@@ -94,3 +97,39 @@ def test_availability_costs_a_fixed_number_of_queries(django_assert_max_num_quer
 
     with django_assert_max_num_queries(4):
         availability(resources=machines, starts_at=ten, ends_at=ten + timedelta(days=7))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares with PostgreSQL's path")
+def test_postgresql_computes_the_same_free_time_as_python_across_a_clock_change():
+    """The two paths (SQL on multiranges, Python on lists) must agree: nested spaces,
+    closures, unavailable machines, bookings across both, and the week the clocks go back."""
+    site = site_make()
+    hall = space_make(site, name="Hall")
+    room = space_make(site, name="Room", space=hall)
+    printer = machine_make(site, name="Prusa", category="3d-printer", space=room)
+    laser = machine_make(site)
+    broken = machine_make(site, name="Broken", category="cnc-mill", status="maintenance")
+    staff = UserFactory(roles=["site_staff"])
+    site.staff.add(staff)
+    # The last Sunday of October: Luxembourg leaves summer time that night.
+    year = timezone.localdate().year + 1
+    sunday = max(date(year, 10, d) for d in range(25, 32) if date(year, 10, d).weekday() == 6)
+    monday_before = sunday - timedelta(days=6)
+    start = timezone.make_aware(datetime.combine(monday_before, datetime.min.time()))
+    for day, hour, resource in ((0, 10, printer), (1, 14, room), (2, 9, laser), (3, 16, hall)):
+        at = start + timedelta(days=day, hours=hour)
+        booking_create(
+            by=staff, resource=resource, starts_at=at, ends_at=at + timedelta(hours=2), kind="block"
+        )
+    closed = monday_before + timedelta(days=4)
+    Closure.objects.create(site=site, starts_on=closed, ends_on=closed)
+    resources = [hall, room, printer, laser, broken]
+    end = start + timedelta(days=9)  # into the week after the change
+
+    available = [r for r in resources if r.status == "available"]
+    on_postgres = selectors._free_on_postgres(available, start, end)
+    in_python = selectors._free_in_python(available, start, end)
+
+    assert on_postgres == in_python
+    assert len(on_postgres[laser.pk]) >= 6  # not two empty answers agreeing
+    assert on_postgres[printer.pk] != on_postgres[laser.pk]  # the nesting took effect
