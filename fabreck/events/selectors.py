@@ -300,17 +300,15 @@ def statistics_for(*, year: int, site=None, now: datetime | None = None) -> Stat
     reached = past.exclude(attendance="no_show")
     of_year = reached.filter(session__starts_at__gte=start, session__starts_at__lt=end)
 
+    # (annotations are named n_*: a name of a field would clash with it)
     totals = {
-        "children": Count("child", distinct=True),
-        "pupils": Sum("pupils", filter=Q(kind="school_class")),
-        "classes": Count("pk", filter=Q(kind="school_class")),
-        "adults": Count("pk", filter=Q(kind="adult")),
+        "n_children": Count("child", distinct=True),
+        "n_pupils": Sum("pupils", filter=Q(kind="school_class")),
+        "n_classes": Count("pk", filter=Q(kind="school_class")),
+        "n_adults": Count("pk", filter=Q(kind="adult")),
     }
     per_year = [
-        YearReach(
-            year=row["year"],
-            **{key: row[key] or 0 for key in totals},
-        )
+        YearReach(year=row["year"], **{key[2:]: row[key] or 0 for key in totals})
         for row in reached.annotate(year=ExtractYear("session__starts_at"))
         .values("year")
         .annotate(**totals)
@@ -321,43 +319,43 @@ def statistics_for(*, year: int, site=None, now: datetime | None = None) -> Stat
     )
 
     by_age = [
-        (row["child_age"], row["children"])
+        (row["child_age"], row["n_children"])
         for row in of_year.filter(kind="child")
         .values("child_age")
-        .annotate(children=Count("child", distinct=True))
+        .annotate(n_children=Count("child", distinct=True))
         .order_by("child_age")
     ]
     by_school = [
         {
             "name": row["school__name"],
             "commune": row["school__commune__name"] or "",
-            "classes": row["classes"],
-            "pupils": row["pupils"] or 0,
+            "classes": row["n_classes"],
+            "pupils": row["n_pupils"] or 0,
         }
         for row in of_year.filter(kind="school_class")
         .values("school_id", "school__name", "school__commune__name")
-        .annotate(classes=Count("pk"), pupils=Sum("pupils"))
-        .order_by("-pupils", "school__name", "school_id")
+        .annotate(n_classes=Count("pk"), n_pupils=Sum("pupils"))
+        .order_by("-n_pupils", "school__name", "school_id")
     ]
     communes: dict[str, dict] = {}
     for row in (
         of_year.filter(kind="child")
         .values("child__commune__name")
-        .annotate(children=Count("child", distinct=True))
+        .annotate(n_children=Count("child", distinct=True))
         .order_by()
     ):
         name = row["child__commune__name"] or ""
         communes.setdefault(name, {"name": name, "children": 0, "pupils": 0})
-        communes[name]["children"] += row["children"]
+        communes[name]["children"] += row["n_children"]
     for row in (
         of_year.filter(kind="school_class")
         .values("school__commune__name")
-        .annotate(pupils=Sum("pupils"))
+        .annotate(n_pupils=Sum("pupils"))
         .order_by()
     ):
         name = row["school__commune__name"] or ""
         communes.setdefault(name, {"name": name, "children": 0, "pupils": 0})
-        communes[name]["pupils"] += row["pupils"] or 0
+        communes[name]["pupils"] += row["n_pupils"] or 0
     by_commune = sorted(
         communes.values(),
         key=lambda c: (c["name"] == "", -(c["children"] + c["pupils"]), c["name"]),
@@ -371,20 +369,21 @@ def statistics_for(*, year: int, site=None, now: datetime | None = None) -> Stat
         sessions = sessions.filter(event__site=site)
     for row in (
         sessions.values("event__kind")
-        .annotate(sessions=Count("pk"), capacity=Sum("capacity"), taken=Sum("seats_taken"))
+        .annotate(n_sessions=Count("pk"), n_capacity=Sum("capacity"), n_taken=Sum("seats_taken"))
         .order_by()
     ):
         rates = kinds[row["event__kind"]]
-        rates.sessions, rates.capacity = row["sessions"], row["capacity"] or 0
-        rates.seats_taken = row["taken"] or 0
+        rates.sessions, rates.capacity = row["n_sessions"], row["n_capacity"] or 0
+        rates.seats_taken = row["n_taken"] or 0
     for row in (
         past.filter(session__starts_at__gte=start, session__starts_at__lt=end)
         .values("session__event__kind")
-        .annotate(seats=Sum("seats"), no_show=Sum("seats", filter=Q(attendance="no_show")))
+        .annotate(n_seats=Sum("seats"), n_no_show=Sum("seats", filter=Q(attendance="no_show")))
         .order_by()
     ):
         rates = kinds[row["session__event__kind"]]
-        rates.confirmed_seats, rates.no_show_seats = row["seats"] or 0, row["no_show"] or 0
+        rates.confirmed_seats = row["n_seats"] or 0
+        rates.no_show_seats = row["n_no_show"] or 0
 
     return Statistics(
         year=year,
