@@ -215,7 +215,6 @@ def sessions_to_check_in(*, user: User, day: date) -> list[Session]:
 # the number of registrations.
 
 from django.db.models import Max, Min  # noqa: E402
-from django.db.models.functions import ExtractYear  # noqa: E402
 
 from fabreck.events.models import EventKind  # noqa: E402
 
@@ -300,19 +299,31 @@ def statistics_for(*, year: int, site=None, now: datetime | None = None) -> Stat
     reached = past.exclude(attendance="no_show")
     of_year = reached.filter(session__starts_at__gte=start, session__starts_at__lt=end)
 
-    # (annotations are named n_*: a name of a field would clash with it)
-    totals = {
-        "n_children": Count("child", distinct=True),
-        "n_pupils": Sum("pupils", filter=Q(kind="school_class")),
-        "n_classes": Count("pk", filter=Q(kind="school_class")),
-        "n_adults": Count("pk", filter=Q(kind="adult")),
-    }
+    # One statement for every year: conditional aggregates over the years that have
+    # sessions (a handful), each bounded by a range on the indexed session start.
+    years = statistics_years(site=site)
+    measures: dict[str, object] = {}
+    for each in years:
+        low, high = _year_bounds(each)
+        in_year = Q(session__starts_at__gte=low, session__starts_at__lt=high)
+        measures[f"children_{each}"] = Count("child", distinct=True, filter=in_year)
+        measures[f"pupils_{each}"] = Sum("pupils", filter=in_year & Q(kind="school_class"))
+        measures[f"classes_{each}"] = Count("pk", filter=in_year & Q(kind="school_class"))
+        measures[f"adults_{each}"] = Count("pk", filter=in_year & Q(kind="adult"))
+    sums = reached.aggregate(**measures) if measures else {}
     per_year = [
-        YearReach(year=row["year"], **{key[2:]: row[key] or 0 for key in totals})
-        for row in reached.annotate(year=ExtractYear("session__starts_at"))
-        .values("year")
-        .annotate(**totals)
-        .order_by("-year")
+        row
+        for row in (
+            YearReach(
+                year=each,
+                **{
+                    name: sums[f"{name}_{each}"] or 0
+                    for name in ("children", "pupils", "classes", "adults")
+                },
+            )
+            for each in years
+        )
+        if row.children or row.pupils or row.classes or row.adults
     ]
     reach = next((row for row in per_year if row.year == year), None) or YearReach(
         year=year, children=0, pupils=0, classes=0, adults=0
@@ -387,7 +398,7 @@ def statistics_for(*, year: int, site=None, now: datetime | None = None) -> Stat
 
     return Statistics(
         year=year,
-        years=statistics_years(site=site),
+        years=years,
         per_year=per_year,
         reach=reach,
         by_age=by_age,

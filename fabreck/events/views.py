@@ -343,7 +343,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @require_GET
 def statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
     _statistics_allowed(request)
-    _, stats = _statistics_of(request)
+    stats = _statistics_of(request)[1]
     rows = _kids_selectors.statistics_rows(stats)
     headers = [_("Year"), _("Measure"), _("Group"), _("Value")]
     keys = ["year", "measure", "group", "value"]
