@@ -216,6 +216,7 @@ def test_the_page_issues_the_same_queries_for_more_registrations(client, year_of
 
 
 def _sql(statement: str, params: list) -> None:
+    """Raw SQL that both SQLite and PostgreSQL read (`%%` is the modulo operator)."""
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
@@ -251,7 +252,7 @@ def test_ten_years_of_60000_registrations_stay_fast():
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 14999) "
         "INSERT INTO events_child (created_at, updated_at, guardian_id, first_name, birth_date, "
         "birth_year, commune_id, photo_consent, pickup_persons, notes, anonymised_at) "
-        "SELECT %s, %s, %s, 'C' || i, %s, %s, CASE WHEN i % 2 = 0 THEN %s ELSE %s END, "
+        "SELECT %s, %s, %s, 'C' || i, %s, %s, CASE WHEN i %% 2 = 0 THEN %s ELSE %s END, "
         "FALSE, '', '', NULL FROM n",
         [now, now, organiser.pk, ops.adapt_datefield_value(date(this_year - 12, 1, 1)),
          this_year - 12, esch, diff],
@@ -265,8 +266,8 @@ def test_ten_years_of_60000_registrations_stay_fast():
         "child_id, child_age, grade, accompanying_adults, seats, price, offer_token_digest, "
         "confirmed_at, attendance) "
         "SELECT %s, %s, s.id, 'child', 'confirmed', "
-        "%s + ((s.id - %s) * 100 + j) % 15000, 6 + j % 6, '', 0, 1, 0, '', %s, "
-        "CASE WHEN j % 10 = 0 THEN 'no_show' ELSE 'present' END "
+        "%s + ((s.id - %s) * 100 + j) %% 15000, 6 + j %% 6, '', 0, 1, 0, '', %s, "
+        "CASE WHEN j %% 10 = 0 THEN 'no_show' ELSE 'present' END "
         "FROM events_session s CROSS JOIN k WHERE s.event_id = %s",
         [now, now, first_child, first_session, now, event.pk],
     )  # fmt: skip
