@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fabreck.cluster.tasks.call_digest",
         "schedule": crontab(minute=0, hour=7, day_of_week="monday"),
     },
+    "events-children-retention": {
+        "task": "fabreck.events.tasks.children_anonymise_expired",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------
@@ -300,5 +304,16 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "CallKindEnum": "fabreck.cluster.models.CallKind",
         "CallStatusEnum": "fabreck.cluster.models.CallStatus",
         "ConsortiumMembershipStatusEnum": "fabreck.cluster.models.ConsortiumMembershipStatus",
+    }
+)
+
+# --- workshops and events: children's data, attendance (evkids) ---------------------------
+# Children's profiles are anonymised this many months after their last session.
+EVENTS_CHILD_RETENTION_MONTHS = int(os.environ.get("EVENTS_CHILD_RETENTION_MONTHS", "24"))
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AttendanceEnum": "fabreck.events.models.Attendance",
+        "RegistrationKindEnum": "fabreck.events.models.RegistrationKind",
+        "RegistrationStatusEnum": "fabreck.events.models.RegistrationStatus",
     }
 )

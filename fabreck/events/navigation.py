@@ -5,3 +5,39 @@ from django.utils.translation import gettext_lazy as _
 from fabreck.core.navigation import NavEntry, authenticated, everyone, has_perm, nav_register
 
 __all__ = ["NavEntry", "_", "authenticated", "everyone", "has_perm", "nav_register"]
+
+
+# --- children's profiles, check-in, statistics (evkids) -----------------------------------
+
+
+def _runs_workshops(user: object) -> bool:
+    return authenticated(user) and (
+        user.has_perm("accounts.run_site") or user.has_perm("accounts.manage_cluster")  # type: ignore[attr-defined]
+    )
+
+
+nav_register(
+    NavEntry(
+        "events-children",
+        _("My children"),
+        "events:children",
+        has_perm("accounts.register_children"),
+        24,
+        "user",
+    )
+)
+nav_register(
+    NavEntry(
+        "events-check-in", _("Workshop check-in"), "events:check-in", _runs_workshops, 60, "user"
+    )
+)
+nav_register(
+    NavEntry(
+        "events-statistics",
+        _("Workshop statistics"),
+        "events:statistics",
+        _runs_workshops,
+        61,
+        "user",
+    )
+)
