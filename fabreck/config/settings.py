@@ -302,3 +302,13 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ConsortiumMembershipStatusEnum": "fabreck.cluster.models.ConsortiumMembershipStatus",
     }
 )
+
+# Workshops and events: their choice sets get names of their own in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "EventKindEnum": "fabreck.events.models.EventKind",
+        "EventStatusEnum": "fabreck.events.models.EventStatus",
+        "EventAudienceEnum": "fabreck.events.models.Audience",
+        "SessionStatusEnum": "fabreck.events.models.SessionStatus",
+    }
+)

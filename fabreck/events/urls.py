@@ -6,30 +6,11 @@ urlpatterns: list = []
 
 
 # --- the catalogue: listing, calendar, feed, detail; the staff's pages (evcat) -------------
-# `events/<slug>/` matches only the slug of an existing event (EventSlugConverter), so the
-# other sections' `events/<word>/` pages resolve whatever order the patterns come in.
+# `events/<event_slug:slug>/` matches only the slug of an existing event (converters.py),
+# so the other sections' `events/<word>/` pages resolve whatever order the patterns come in.
 
-from django.urls import register_converter  # noqa: E402
-
+from fabreck.events import converters  # noqa: E402, F401  (registers <event_slug:…>)
 from fabreck.events import views as catalogue_views  # noqa: E402
-
-
-class EventSlugConverter:
-    regex = "[-a-zA-Z0-9_]+"
-
-    def to_python(self, value: str) -> str:
-        from fabreck.events.models import Event
-        from fabreck.events.services import RESERVED_SLUGS
-
-        if value in RESERVED_SLUGS or not Event.objects.filter(slug=value).exists():
-            raise ValueError(value)  # no match: the next pattern may take it
-        return value
-
-    def to_url(self, value) -> str:
-        return str(getattr(value, "slug", value))
-
-
-register_converter(EventSlugConverter, "event_slug")
 
 urlpatterns += [
     path("events/", catalogue_views.event_list, name="list"),
