@@ -48,7 +48,7 @@ from datetime import date, datetime, time, timedelta  # noqa: E402
 
 from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
 from django.core.paginator import Page, Paginator  # noqa: E402
-from django.db.models import Count, Min, Prefetch, Q, QuerySet  # noqa: E402
+from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, When  # noqa: E402
 from django.http import Http404  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -297,7 +297,15 @@ def events_managed_by(*, user: User, now: datetime | None = None) -> QuerySet:
             upcoming_count=Count("sessions", filter=upcoming),
             next_start=Min("sessions__starts_at", filter=upcoming),
         )
-        .order_by("status", "next_start", "slug")
+        .order_by(
+            Case(
+                When(status=EventStatus.DRAFT, then=0),
+                When(status=EventStatus.PUBLISHED, then=1),
+                default=2,
+            ),
+            F("next_start").asc(nulls_last=True),
+            "slug",
+        )
     )
 
 
