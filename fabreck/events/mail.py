@@ -107,9 +107,13 @@ def _send(*, session: Session, letter: _Letter, template: str, subject: str, con
         },
     )
     message = EmailMessage(subject=subject, body=body, to=[person.email])
-    message.attach(
-        "session.ics", ics_calendar([session_ics_event(session)], method="PUBLISH"), "text/calendar"
-    )
+    if not all(r.status == "waitlisted" for r in letter.registrations):
+        # The calendar entry of those holding a seat (the waitlist has none to update).
+        message.attach(
+            "session.ics",
+            ics_calendar([session_ics_event(session)], method="PUBLISH"),
+            "text/calendar",
+        )
     email_send_on_commit(message)
 
 

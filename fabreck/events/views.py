@@ -221,6 +221,8 @@ def manage_create(request: HttpRequest) -> HttpResponse:
                 picture=form.cleaned_data.get("picture"),
                 **form.service_fields(),
             )
+        except PermissionDenied as error:  # a site they do not run, a kind not theirs
+            form.add_error(None, str(error))
         except ValidationError as error:
             _form_errors_from(form, error)
         else:
@@ -273,6 +275,8 @@ def manage_event(request: HttpRequest, slug: str) -> HttpResponse:
                     picture_clear=form.cleaned_data.get("picture_clear", False),
                     **form.service_fields(),
                 )
+            except PermissionDenied as error:  # moved to a site they do not run
+                form.add_error(None, str(error))
             except ValidationError as error:
                 _form_errors_from(form, error)
             else:

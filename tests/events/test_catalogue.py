@@ -271,3 +271,21 @@ def test_the_feed_has_one_entry_per_scheduled_public_session(client, catalogue):
     assert "Secret plan" not in ics and "Called off" not in ics
     assert ics.count("BEGIN:VEVENT") == len(expected) == 5
     assert "LOCATION:Rotondes" in ics and "SUMMARY:Drones" in ics
+
+
+def test_an_event_page_and_the_calendar_cost_a_fixed_number_of_queries(
+    client, esch, django_assert_max_num_queries
+):
+    event = event_make(slug="robots", site=esch)
+    for days in range(2, 60, 3):
+        session_make(event, days_ahead=days)
+    for n in range(5):
+        session_make(event_make(slug=f"other{n}", site=esch), days_ahead=n + 3)
+
+    with django_assert_max_num_queries(6):
+        page = client.get(reverse("events:detail", args=["robots"]))
+    with django_assert_max_num_queries(3):
+        calendar = client.get(reverse("events:calendar-sessions"), _range(0, 62))
+
+    assert _text(page).count('data-testid="session"') == 20
+    assert len(calendar.json()) == 25

@@ -114,6 +114,19 @@ def test_the_event_form_shows_the_services_refusals_on_their_fields(client, staf
     assert not Event.objects.exists()
 
 
+def test_a_site_one_does_not_run_is_refused_on_the_form(client, staff, site):
+    other = site_make(slug="differdange", name="FabLab Differdange")
+    client.force_login(UserFactory(roles=["cluster_manager"]))  # may choose any site
+
+    response = client.post(reverse("events:manage-create"), _event_post(site=other.slug))
+
+    assert response.status_code == 200
+    assert "Only the staff of the event's FabLab site may manage this event." in _text(
+        response
+    ).replace("&#x27;", "'")
+    assert not Event.objects.exists()
+
+
 def test_editing_an_event(client, staff, workshop):
     response = client.post(
         reverse("events:manage-event", args=["robots"]),

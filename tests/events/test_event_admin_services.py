@@ -397,6 +397,7 @@ def test_cancelling_a_session_cancels_every_registration_and_tells_each_person_i
         assert "STATUS:CANCELLED" in ics and f"UID:events-session-{session.pk}@fabreck" in ics
     assert "SUMMARY:Construis un robot" in _ics(fr) and "SUMMARY:Bau einen Roboter" in _ics(de)
     assert "Zoé" in by_address[waiting.email].body
+    assert not by_address[waiting.email].attachments  # no seat, no calendar entry
 
 
 def test_a_session_is_cancelled_only_with_a_reason_by_its_staff_and_not_twice(full_house, staff):
