@@ -317,3 +317,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "RegistrationStatusEnum": "fabreck.events.models.RegistrationStatus",
     }
 )
+
+# Workshops and events: their choice sets get names of their own in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "EventKindEnum": "fabreck.events.models.EventKind",
+        "EventStatusEnum": "fabreck.events.models.EventStatus",
+        "EventAudienceEnum": "fabreck.events.models.Audience",
+        "SessionStatusEnum": "fabreck.events.models.SessionStatus",
+    }
+)

@@ -1,5 +1,10 @@
 from django.urls import path
 
+from fabreck.events import (
+    api,
+    converters,  # noqa: F401  (registers <event_slug:…>)
+)
+
 app_name = "events-api"
 
 urlpatterns: list = []
@@ -7,27 +12,56 @@ urlpatterns: list = []
 
 # --- attendance (evkids) ---------------------------------------------------------------------
 
-from fabreck.events import api as _attendance_api  # noqa: E402
 
 urlpatterns += [
     path(
         "sessions/<int:pk>/attendance/",
-        _attendance_api.SessionAttendanceView.as_view(),
+        api.SessionAttendanceView.as_view(),
         name="session-attendance",
     ),
     path(
         "sessions/<int:pk>/no-shows/",
-        _attendance_api.SessionNoShowsView.as_view(),
+        api.SessionNoShowsView.as_view(),
         name="session-no-shows",
     ),
     path(
         "sessions/<int:pk>/registrations/<int:registration>/attendance/",
-        _attendance_api.RegistrationAttendanceView.as_view(),
+        api.RegistrationAttendanceView.as_view(),
         name="registration-attendance",
     ),
     path(
         "sessions/<int:pk>/registrations/<int:registration>/result/",
-        _attendance_api.RegistrationResultView.as_view(),
+        api.RegistrationResultView.as_view(),
         name="registration-result",
+    ),
+]
+
+
+# --- events, tickets and sessions (evcat) -------------------------------------------------
+
+
+urlpatterns += [
+    path("events/", api.EventListCreateView.as_view(), name="events"),
+    path("events/<event_slug:slug>/", api.EventDetailView.as_view(), name="event"),
+    path(
+        "events/<event_slug:slug>/publish/",
+        api.EventPublishView.as_view(),
+        name="event-publish",
+    ),
+    path(
+        "events/<event_slug:slug>/sessions/",
+        api.EventSessionsCreateView.as_view(),
+        name="event-sessions",
+    ),
+    path("sessions/<int:pk>/", api.SessionDetailView.as_view(), name="session"),
+    path(
+        "sessions/<int:pk>/cancel/",
+        api.SessionCancelView.as_view(),
+        name="session-cancel",
+    ),
+    path(
+        "sessions/<int:pk>/move/",
+        api.SessionMoveView.as_view(),
+        name="session-move",
     ),
 ]

@@ -8,4 +8,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Workshops and events")
 
     def ready(self) -> None:
-        from fabreck.events import navigation  # noqa: F401  (registers the menu entries)
+        from fabreck.events import (
+            navigation,  # noqa: F401  (registers the menu entries)
+            seeding,  # noqa: F401  (registers the seeder)
+        )

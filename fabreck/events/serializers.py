@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from fabreck.events.models import (
+    Attendance,
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    Session,
+    TicketCategory,
+)
+from fabreck.fablab.models import Course, Site
+
 # --- attendance (evkids) ---------------------------------------------------------------------
-from fabreck.events.models import Attendance, Registration
 
 
 class AttendanceChildSerializer(serializers.Serializer):
@@ -77,3 +90,176 @@ class TrainingResultSerializer(serializers.Serializer):
 
 class NoShowsMarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+"""Serializers of the events API. Sections are appended per capability."""
+
+
+# --- events, tickets and sessions (evcat) -------------------------------------------------
+
+
+class TicketCategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    is_free = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = TicketCategory
+        fields = ["id", "name", "name_en", "name_fr", "name_de", "price", "is_free"]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    seats_left = serializers.IntegerField(read_only=True)
+    is_full = serializers.BooleanField(read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text="open, full, not_open (registration opens later), closed, over, cancelled"
+    )
+
+    class Meta:
+        model = Session
+        fields = [
+            "id", "event", "starts_at", "ends_at", "capacity", "seats_taken", "seats_left",
+            "is_full", "registration_opens_at", "registration_closes_at", "status",
+            "cancelled_reason", "state",
+        ]  # fmt: skip
+
+    def get_state(self, session: Session) -> str:
+        from fabreck.events.selectors import session_state
+
+        return getattr(session, "state", None) or session_state(session, now=timezone.now())
+
+
+class EventSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    site = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    picture = serializers.SerializerMethodField()
+    next_start = serializers.DateTimeField(read_only=True, allow_null=True, default=None)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug", "kind", "kind_label", "status", "title", "title_en", "title_fr", "title_de",
+            "description", "site", "venue", "audience", "age_min", "age_max", "picture",
+            "course", "accepts_school_classes", "members_only", "max_per_registrant",
+            "offer_hours", "next_start", "url",
+        ]  # fmt: skip
+
+    def get_picture(self, event: Event) -> str | None:
+        return event.picture.url if event.picture else None
+
+    def get_url(self, event: Event) -> str:
+        return reverse("events:detail", args=[event.slug])
+
+
+class EventDetailSerializer(EventSerializer):
+    description_en = serializers.CharField(read_only=True)
+    description_fr = serializers.CharField(read_only=True)
+    description_de = serializers.CharField(read_only=True)
+    ticket_categories = TicketCategorySerializer(many=True, read_only=True)
+    sessions = serializers.SerializerMethodField()
+
+    class Meta(EventSerializer.Meta):
+        fields = [
+            *EventSerializer.Meta.fields,
+            "description_en",
+            "description_fr",
+            "description_de",
+            "ticket_categories",
+            "sessions",
+        ]
+
+    def get_sessions(self, event: Event) -> list[dict]:
+        """The sessions still to come (cancelled ones too), soonest first."""
+        return SessionSerializer(self.context.get("sessions", []), many=True).data
+
+
+class TicketCategoryInputSerializer(serializers.Serializer):
+    name_en = serializers.CharField(max_length=80)
+    name_fr = serializers.CharField(max_length=80, required=False, default="", allow_blank=True)
+    name_de = serializers.CharField(max_length=80, required=False, default="", allow_blank=True)
+    price = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0, default=0)
+
+
+class EventCreateSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=120, required=False, default="")
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    status = serializers.ChoiceField(
+        choices=EventStatus.choices, default=EventStatus.DRAFT, help_text="draft or published"
+    )
+    title_en = serializers.CharField(max_length=160)
+    title_fr = serializers.CharField(max_length=160, required=False, default="", allow_blank=True)
+    title_de = serializers.CharField(max_length=160, required=False, default="", allow_blank=True)
+    description_en = serializers.CharField(required=False, default="", allow_blank=True)
+    description_fr = serializers.CharField(required=False, default="", allow_blank=True)
+    description_de = serializers.CharField(required=False, default="", allow_blank=True)
+    site = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Site.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    venue = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    audience = serializers.ChoiceField(choices=Audience.choices, default=Audience.EVERYONE)
+    age_min = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    age_max = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    course = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Course.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    accepts_school_classes = serializers.BooleanField(default=False)
+    members_only = serializers.BooleanField(default=False)
+    max_per_registrant = serializers.IntegerField(min_value=1, max_value=50, default=4)
+    offer_hours = serializers.IntegerField(min_value=1, max_value=336, default=24)
+    ticket_categories = TicketCategoryInputSerializer(many=True, required=False, default=list)
+
+
+class SessionsCreateSerializer(serializers.Serializer):
+    """Either every week (`first_starts_at` and `weeks`) or on given starts (`starts`)."""
+
+    first_starts_at = serializers.DateTimeField(required=False)
+    weeks = serializers.IntegerField(min_value=1, max_value=52, required=False)
+    starts = serializers.ListField(
+        child=serializers.DateTimeField(), required=False, min_length=1, max_length=60
+    )
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+    registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
+    registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+    closes_hours_before = serializers.IntegerField(
+        min_value=0, max_value=24 * 60, required=False, allow_null=True
+    )
+
+    def validate(self, data: dict) -> dict:
+        weekly = "first_starts_at" in data or "weeks" in data
+        if weekly == ("starts" in data):
+            raise serializers.ValidationError(
+                _("Give either first_starts_at and weeks, or a list of starts.")
+            )
+        if weekly and not ("first_starts_at" in data and "weeks" in data):
+            raise serializers.ValidationError(
+                {"weeks": [_("Give both first_starts_at and weeks.")]}
+            )
+        return data
+
+
+class SessionUpdateSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
+    registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
+    registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class SessionCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class SessionMoveSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()

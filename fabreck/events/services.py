@@ -3,15 +3,43 @@ capability: registrations and the waitlist; events and sessions; children, atten
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
-from fabreck.events.models import Event, Registration, Session
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import formats, timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from fabreck.events.models import (
+    CHILDREN_KINDS,
+    CLUSTER_KINDS,
+    LIVE_STATUSES,
+    Attendance,
+    Audience,
+    Child,
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionStatus,
+    TicketCategory,
+)
+from fabreck.events.selectors import session_for_update, user_manages_event
 
 User = get_user_model()
-
-__all__ = ["Event", "Registration", "Session", "User", "ValidationError", "transaction"]
 
 
 # --- children's profiles, their data, attendance (evkids) ---------------------------------
@@ -20,22 +48,6 @@ __all__ = ["Event", "Registration", "Session", "User", "ValidationError", "trans
 # nobody used for the retention period are anonymised by a daily job. Staff of a session
 # record who came, and for a training who passed (which authorises the FabLab course).
 
-from collections.abc import Iterable  # noqa: E402
-from datetime import date, datetime, timedelta  # noqa: E402
-
-from dateutil.relativedelta import relativedelta  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.utils import formats, timezone, translation  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-
-from fabreck.events.models import (  # noqa: E402
-    LIVE_STATUSES,
-    Attendance,
-    Child,
-    RegistrationStatus,
-)
-from fabreck.events.selectors import user_manages_event  # noqa: E402
 
 CHILD_MAX_YEARS = 18  # a profile is for a minor: born less than 18 years ago
 # Present may be recorded from this long before the start (children arrive early).
@@ -420,3 +432,670 @@ def training_result_record(
         registration.passed = passed
         registration.save(update_fields=["passed", "attendance", "checked_in_at", "updated_at"])
     return registration
+
+
+# --- events and sessions: the catalogue and its staff (evcat) ------------------------------
+# Staff of a FabLab site run its workshops, trainings and open days; cluster managers run
+# the cluster's talks, networking evenings and B2B days (selectors.user_manages_event).
+# Every refusal is a translated ValidationError (field errors by field name) and stores
+# nothing; moving or cancelling a session tells each registrant in their own language.
+
+
+# Words the event pages use after /events/: no event may take them as its slug.
+RESERVED_SLUGS = frozenset(
+    {
+        "manage", "calendar", "feed.ics", "feed", "my", "children", "registrations",
+        "register", "claim", "waitlist", "attendance", "statistics", "stats", "schools",
+        "sessions", "api", "new", "export",
+    }
+)  # fmt: skip
+EVENT_TEXT_FIELDS = (
+    "title_en", "title_fr", "title_de", "description_en", "description_fr", "description_de",
+    "venue",
+)  # fmt: skip
+EVENT_FIELDS = (
+    *EVENT_TEXT_FIELDS, "kind", "site", "audience", "age_min", "age_max", "course",
+    "accepts_school_classes", "members_only", "max_per_registrant", "offer_hours", "organiser",
+)  # fmt: skip
+PICTURE_MAX_BYTES = 2 * 1024 * 1024
+PICTURE_FORMATS = {"PNG", "JPEG", "WEBP"}
+MAX_WEEKS = 52
+MAX_SESSIONS_AT_ONCE = 60
+MAX_SESSION_LENGTH = timedelta(hours=24)
+MAX_CAPACITY = 10_000
+MAX_PRICE = Decimal("99999.99")
+SCHEDULE_YEARS_AHEAD = 2
+
+
+def _ensure_manages(by: User, event: Event) -> None:
+    if not user_manages_event(user=by, event=event):
+        if event.is_cluster_event:
+            raise PermissionDenied(
+                _("Only cluster managers and the staff of its site may manage this event.")
+            )
+        raise PermissionDenied(
+            _("Only the staff of the event's FabLab site may manage this event.")
+        )
+
+
+def _picture_checked(picture: UploadedFile) -> None:
+    """Pillow opens the file: what is not a PNG, JPEG or WebP image of 2 MB at most is
+    refused (the forms check it too; the API takes no files)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if picture.size and picture.size > PICTURE_MAX_BYTES:
+        raise ValidationError({"picture": _("The image is too large: at most 2 MB.")})
+    try:
+        picture.seek(0)
+        with Image.open(io.BytesIO(picture.read())) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise ValidationError(
+            {"picture": _("This file is not an image. Upload a PNG, JPEG or WebP file.")}
+        ) from error
+    finally:
+        picture.seek(0)
+    if image_format not in PICTURE_FORMATS:
+        raise ValidationError(
+            {"picture": _("This file is not an image. Upload a PNG, JPEG or WebP file.")}
+        )
+
+
+def _event_problems(event: Event) -> dict[str, list[str]]:
+    """Every rule an event breaks, by field, in the reader's language."""
+    problems: dict[str, list[str]] = {}
+
+    def say(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if event.kind not in EventKind.values:
+        say("kind", _("Choose the kind of event."))
+    if event.audience not in Audience.values:
+        say("audience", _("Choose who the event is for."))
+    if not (event.title_en or "").strip():
+        say("title_en", _("Give the title in English; French and German are optional."))
+    for name in ("age_min", "age_max"):
+        value = getattr(event, name)
+        if value is not None and not 0 <= value <= 120:
+            say(name, _("Give an age between 0 and 120."))
+    if (
+        event.age_min is not None
+        and event.age_max is not None
+        and event.age_min > event.age_max
+        and "age_min" not in problems
+    ):
+        say("age_max", _("The maximum age cannot be below the minimum age."))
+    if event.kind in CHILDREN_KINDS and (event.age_min is None or event.age_max is None):
+        say("age_min", _("Give the youngest and the oldest age a children's workshop accepts."))
+    if event.kind == EventKind.TRAINING and event.course_id is None:
+        say("course", _("Choose the FabLab course this training leads to."))
+    if event.kind != EventKind.TRAINING and event.course_id is not None:
+        say("course", _("Only a machine training is linked to a FabLab course."))
+    if event.site_id is None and not (event.venue or "").strip():
+        say("venue", _("Choose a FabLab site or give the venue's name and address."))
+    elif event.site_id is None and event.kind not in CLUSTER_KINDS:
+        say("site", _("Choose the FabLab site that runs this event (it may take place elsewhere)."))
+    if not 1 <= (event.max_per_registrant or 0) <= 50:
+        say("max_per_registrant", _("Allow between 1 and 50 places per person."))
+    if not 1 <= (event.offer_hours or 0) <= 24 * 14:
+        say("offer_hours", _("Give between 1 and 336 hours to claim a freed seat."))
+    for name in EVENT_TEXT_FIELDS:
+        limit = Event._meta.get_field(name).max_length
+        if limit and len(getattr(event, name) or "") > limit:
+            say(name, _("At most %(count)d characters.") % {"count": limit})
+    return problems
+
+
+def _event_validated(event: Event, *, by: User) -> None:
+    problems = _event_problems(event)
+    if problems:
+        raise ValidationError(problems)
+    _ensure_manages(by, event)
+
+
+def _slug_free(base: str, *, exclude_pk: int | None = None) -> str:
+    base = (base or "event")[:100].strip("-") or "event"
+    taken = set(
+        Event.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken or slug in RESERVED_SLUGS:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _slug_checked(slug: str) -> str:
+    slug = slug.strip().lower()
+    if slugify(slug) != slug or not slug:
+        raise ValidationError(
+            {"slug": _("Use only lower-case letters, digits and hyphens in the address.")}
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": _("This address is reserved: choose another one.")})
+    if len(slug) > 120:
+        raise ValidationError({"slug": _("At most %(count)d characters.") % {"count": 120}})
+    if Event.objects.filter(slug=slug).exists():
+        raise ValidationError(
+            {"slug": _("The address “%(slug)s” is already taken.") % {"slug": slug}}
+        )
+    return slug
+
+
+def _picture_store(event: Event, picture: UploadedFile) -> None:
+    old = event.picture.name
+    event.picture.save(f"{event.slug}{Path(picture.name).suffix.lower()}", picture, save=False)
+    if old:
+        storage = event.picture.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def event_create(*, by: User, picture: UploadedFile | None = None, slug: str = "", **fields):
+    """A new event, in draft until published. `fields` are Event fields (site and course
+    as objects); the organiser is `by` unless given."""
+    unknown = set(fields) - set(EVENT_FIELDS) - {"status"}
+    if unknown:
+        raise TypeError(f"event_create() got unexpected fields: {', '.join(sorted(unknown))}")
+    status = fields.pop("status", EventStatus.DRAFT)
+    if status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+        raise ValidationError({"status": _("A new event is a draft or published.")})
+    fields.setdefault("organiser", by)
+    for name in EVENT_TEXT_FIELDS:
+        fields[name] = (fields.get(name) or "").strip()
+    event = Event(status=status, **fields)
+    _event_validated(event, by=by)
+    if picture:
+        _picture_checked(picture)
+    with transaction.atomic():
+        event.slug = _slug_checked(slug) if slug else _slug_free(slugify(event.title_en))
+        if picture:
+            _picture_store(event, picture)
+        event.save()
+    return event
+
+
+def event_update(
+    *,
+    event: Event,
+    by: User,
+    picture: UploadedFile | None = None,
+    picture_clear: bool = False,
+    **fields,
+) -> Event:
+    """Change an event's details. Its kind no longer changes once people registered."""
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"event_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    _ensure_manages(by, event)
+    if picture:
+        _picture_checked(picture)
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        old_kind = event.kind
+        for name, value in fields.items():
+            if name in EVENT_TEXT_FIELDS:
+                value = (value or "").strip()
+            setattr(event, name, value)
+        if (
+            event.kind != old_kind
+            and Registration.objects.filter(session__event=event, status__in=LIVE_STATUSES).exists()
+        ):
+            raise ValidationError(
+                {"kind": _("People have registered: the kind of this event can no longer change.")}
+            )
+        _event_validated(event, by=by)
+        if picture:
+            _picture_store(event, picture)
+        elif picture_clear and event.picture:
+            old, storage = event.picture.name, event.picture.storage
+            event.picture = ""
+            transaction.on_commit(lambda: storage.delete(old))
+        event.save()
+    return event
+
+
+def event_publish(*, event: Event, by: User) -> Event:
+    """A draft becomes public: listed, in the calendar and the feed, open to registration
+    within its sessions' windows."""
+    _ensure_manages(by, event)
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.status == EventStatus.CANCELLED:
+            raise ValidationError(
+                _("A cancelled event cannot be published again: create a new one."),
+                code="cancelled",
+            )
+        if event.status != EventStatus.PUBLISHED:
+            event.status = EventStatus.PUBLISHED
+            event.save(update_fields=["status", "updated_at"])
+    return event
+
+
+def event_cancel(*, event: Event, by: User, reason: str) -> Event:
+    """The whole event is called off: its sessions still to come are cancelled, and every
+    registrant is told why (sessions already over stay as they were)."""
+    _ensure_manages(by, event)
+    reason = _reason_checked(reason)
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.status == EventStatus.CANCELLED:
+            raise ValidationError(_("This event is already cancelled."), code="cancelled")
+        now = timezone.now()
+        upcoming = event.sessions.filter(status=SessionStatus.SCHEDULED, ends_at__gt=now)
+        for pk in upcoming.values_list("pk", flat=True):
+            _session_cancel_locked(session_id=pk, by=by, reason=reason, now=now)
+        event.status = EventStatus.CANCELLED
+        event.save(update_fields=["status", "updated_at"])
+    return event
+
+
+# Ticket categories ---------------------------------------------------------------------
+
+
+def _price_checked(price) -> Decimal:
+    try:
+        value = Decimal(str(price if price not in (None, "") else 0))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError({"price": _("Give the price in euros, 0 when free.")}) from error
+    if not value.is_finite() or value < 0:
+        raise ValidationError({"price": _("A price cannot be negative; 0 means free.")})
+    if value > MAX_PRICE or value != value.quantize(Decimal("0.01")):
+        raise ValidationError({"price": _("Give the price in euros and cents, at most 99,999.99.")})
+    return value.quantize(Decimal("0.01"))
+
+
+def _ticket_names_checked(fields: dict) -> None:
+    for code in ("en", "fr", "de"):
+        name = f"name_{code}"
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+            if len(fields[name]) > 80:
+                raise ValidationError({name: _("At most %(count)d characters.") % {"count": 80}})
+    if "name_en" in fields and not fields["name_en"]:
+        raise ValidationError({"name_en": _("Name the ticket in English, e.g. “Child”.")})
+
+
+def ticket_category_create(
+    *,
+    event: Event,
+    by: User,
+    name_en: str,
+    name_fr: str = "",
+    name_de: str = "",
+    price=0,
+    position: int | None = None,
+) -> TicketCategory:
+    _ensure_manages(by, event)
+    names = {"name_en": name_en, "name_fr": name_fr, "name_de": name_de}
+    _ticket_names_checked(names)
+    value = _price_checked(price)
+    with transaction.atomic():
+        if position is None:
+            position = event.ticket_categories.count()
+        return TicketCategory.objects.create(event=event, price=value, position=position, **names)
+
+
+def ticket_category_update(*, category: TicketCategory, by: User, **fields) -> TicketCategory:
+    unknown = set(fields) - {"name_en", "name_fr", "name_de", "price", "position"}
+    if unknown:
+        raise TypeError(f"unexpected fields: {', '.join(sorted(unknown))}")
+    _ensure_manages(by, category.event)
+    _ticket_names_checked(fields)
+    if "price" in fields:
+        fields["price"] = _price_checked(fields["price"])
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(category, name, value)
+        category.save()
+    return category
+
+
+def ticket_category_delete(*, category: TicketCategory, by: User) -> None:
+    _ensure_manages(by, category.event)
+    with transaction.atomic():
+        if Registration.objects.filter(ticket_category=category).exists():
+            raise ValidationError(
+                _("People registered with this ticket: change its name or price instead."),
+                code="in_use",
+            )
+        category.delete()
+
+
+# Sessions -------------------------------------------------------------------------------
+
+
+def _when(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _capacity_checked(capacity) -> int:
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+        raise ValidationError({"capacity": _("A session has at least one seat.")})
+    if capacity > MAX_CAPACITY:
+        raise ValidationError(
+            {"capacity": _("At most %(count)d seats per session.") % {"count": MAX_CAPACITY}}
+        )
+    return capacity
+
+
+def _times_checked(starts_at: datetime, ends_at: datetime, *, now: datetime) -> None:
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise ValueError("session times must be aware datetimes")
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("A session must end after it starts.")})
+    if ends_at - starts_at > MAX_SESSION_LENGTH:
+        raise ValidationError(
+            {"ends_at": _("A session lasts at most 24 hours: add one session per day.")}
+        )
+    if starts_at <= now:
+        raise ValidationError(
+            {"starts_at": _("%(when)s is in the past: a session is scheduled ahead.")
+             % {"when": _when(starts_at)}}
+        )  # fmt: skip
+    if starts_at > now + timedelta(days=366 * SCHEDULE_YEARS_AHEAD):
+        raise ValidationError(
+            {"starts_at": _("Schedule sessions at most two years ahead.")}, code="too_far"
+        )
+
+
+def _window_for(
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    closes_before: timedelta | None,
+) -> tuple[datetime | None, datetime | None]:
+    """The registration window of one session: opens at `opens_at` (else at once), closes
+    at `closes_at`, or `closes_before` its start (else when it starts)."""
+    if closes_at is None and closes_before is not None:
+        if closes_before < timedelta(0):
+            raise ValidationError(
+                {"closes_at": _("Registration closes before the session, not after it.")}
+            )
+        closes_at = starts_at - closes_before
+    if opens_at is not None and opens_at >= starts_at:
+        raise ValidationError(
+            {"opens_at": _("Registration must open before the session of %(when)s starts.")
+             % {"when": _when(starts_at)}}
+        )  # fmt: skip
+    if closes_at is not None and closes_at > ends_at:
+        raise ValidationError(
+            {"closes_at": _("Registration cannot close after the session of %(when)s ends.")
+             % {"when": _when(starts_at)}}
+        )  # fmt: skip
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise ValidationError(
+            {"closes_at": _("Registration must close after it opens (session of %(when)s).")
+             % {"when": _when(starts_at)}}
+        )  # fmt: skip
+    return opens_at, closes_at
+
+
+def _sessions_create(
+    *,
+    event: Event,
+    by: User,
+    starts_list: list[datetime],
+    duration: timedelta,
+    capacity: int,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    closes_before: timedelta | None,
+) -> list[Session]:
+    _ensure_manages(by, event)
+    capacity = _capacity_checked(capacity)
+    if not isinstance(duration, timedelta) or duration <= timedelta(0):
+        raise ValidationError({"ends_at": _("A session must end after it starts.")})
+    if not starts_list:
+        raise ValidationError({"starts_at": _("Give at least one date.")})
+    if len(starts_list) > MAX_SESSIONS_AT_ONCE:
+        raise ValidationError(
+            {"starts_at": _("Add at most %(count)d sessions at once.")
+             % {"count": MAX_SESSIONS_AT_ONCE}}
+        )  # fmt: skip
+    seen: set[datetime] = set()
+    for starts_at in starts_list:
+        if starts_at in seen:
+            raise ValidationError(
+                {"starts_at": _("The same start is given twice: %(when)s.")
+                 % {"when": _when(starts_at)}}
+            )  # fmt: skip
+        seen.add(starts_at)
+    now = timezone.now()
+    rows = []
+    for starts_at in sorted(starts_list):
+        ends_at = starts_at + duration
+        _times_checked(starts_at, ends_at, now=now)
+        opens, closes = _window_for(
+            starts_at, ends_at, opens_at=opens_at, closes_at=closes_at, closes_before=closes_before
+        )
+        rows.append(
+            Session(
+                event=event,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=capacity,
+                registration_opens_at=opens,
+                registration_closes_at=closes,
+            )
+        )
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.status == EventStatus.CANCELLED:
+            raise ValidationError(
+                _("This event is cancelled: it takes no new sessions."), code="cancelled"
+            )
+        taken = set(
+            event.sessions.filter(
+                status=SessionStatus.SCHEDULED, starts_at__in=[r.starts_at for r in rows]
+            ).values_list("starts_at", flat=True)
+        )
+        if taken:
+            raise ValidationError(
+                {"starts_at": _("This event already has a session at %(when)s.")
+                 % {"when": _when(min(taken))}}
+            )  # fmt: skip
+        created = Session.objects.bulk_create(rows)
+    return created
+
+
+def sessions_create_weekly(
+    *,
+    event: Event,
+    by: User,
+    first_starts_at: datetime,
+    duration: timedelta,
+    weeks: int,
+    capacity: int,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    closes_before: timedelta | None = None,
+) -> list[Session]:
+    """The same weekday and local time (Europe/Luxembourg, across daylight saving changes)
+    for `weeks` weeks from `first_starts_at`."""
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+        raise ValidationError(
+            {"weeks": _("Repeat for 1 to %(count)d weeks.") % {"count": MAX_WEEKS}}
+        )
+    local = timezone.localtime(first_starts_at)
+    wall = time(local.hour, local.minute, local.second)
+    starts_list = [
+        timezone.make_aware(datetime.combine(local.date() + timedelta(weeks=n), wall))
+        for n in range(weeks)
+    ]
+    return _sessions_create(
+        event=event, by=by, starts_list=starts_list, duration=duration, capacity=capacity,
+        opens_at=opens_at, closes_at=closes_at, closes_before=closes_before,
+    )  # fmt: skip
+
+
+def sessions_create_on_dates(
+    *,
+    event: Event,
+    by: User,
+    starts_list: Iterable[datetime],
+    duration: timedelta,
+    capacity: int,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    closes_before: timedelta | None = None,
+) -> list[Session]:
+    """Sessions on hand-picked dates (each start an aware datetime)."""
+    return _sessions_create(
+        event=event, by=by, starts_list=list(starts_list), duration=duration, capacity=capacity,
+        opens_at=opens_at, closes_at=closes_at, closes_before=closes_before,
+    )  # fmt: skip
+
+
+_UNSET = object()
+
+
+def session_update(
+    *,
+    session: Session,
+    by: User,
+    capacity: int | None = None,
+    opens_at=_UNSET,
+    closes_at=_UNSET,
+) -> Session:
+    """Change a session's seats or registration window. The capacity never goes below the
+    seats already taken (confirmed registrations and open offers)."""
+    _ensure_manages(by, session.event)
+    with transaction.atomic():
+        session = session_for_update(session_id=session.pk)
+        if session.status == SessionStatus.CANCELLED:
+            raise ValidationError(_("This session is cancelled."), code="cancelled")
+        if capacity is not None:
+            capacity = _capacity_checked(capacity)
+            if capacity < session.seats_taken:
+                raise ValidationError(
+                    {
+                        "capacity": _(
+                            "%(taken)d seats are already taken: the capacity cannot go "
+                            "below %(taken)d. Cancel registrations first if you must."
+                        )
+                        % {"taken": session.seats_taken}
+                    },
+                    code="below_taken",
+                )
+            session.capacity = capacity
+        opens = session.registration_opens_at if opens_at is _UNSET else opens_at
+        closes = session.registration_closes_at if closes_at is _UNSET else closes_at
+        opens, closes = _window_for(
+            session.starts_at, session.ends_at, opens_at=opens, closes_at=closes, closes_before=None
+        )
+        session.registration_opens_at, session.registration_closes_at = opens, closes
+        session.save()
+    return session
+
+
+def _reason_checked(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why: the registrants will read it.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("At most %(count)d characters.") % {"count": 300}})
+    return reason
+
+
+def _live_registrations(session_id: int) -> list[Registration]:
+    return list(
+        Registration.objects.filter(session_id=session_id, status__in=LIVE_STATUSES)
+        .select_related("registered_by", "attendee", "child__guardian", "school")
+        .order_by("pk")
+    )
+
+
+def _session_cancel_locked(*, session_id: int, by: User, reason: str, now: datetime) -> Session:
+    from fabreck.events.mail import session_cancelled_notify
+
+    session = session_for_update(session_id=session_id)
+    registrations = _live_registrations(session.pk)
+    Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(
+        status=Registration.Status.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=by,
+        offer_token_digest="",
+        updated_at=now,
+    )
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_reason = reason
+    session.seats_taken = 0  # every seat-holding registration is cancelled with it
+    session.save(update_fields=["status", "cancelled_reason", "seats_taken", "updated_at"])
+    session_cancelled_notify(session=session, registrations=registrations)
+    return session
+
+
+def session_cancel(*, session: Session, by: User, reason: str) -> Session:
+    """Call a session off: every live registration (confirmed, offered, waitlisted) is
+    cancelled, its seats released, and each registrant told why, in their language."""
+    _ensure_manages(by, session.event)
+    reason = _reason_checked(reason)
+    with transaction.atomic():
+        now = timezone.now()
+        locked = session_for_update(session_id=session.pk)
+        if locked.status == SessionStatus.CANCELLED:
+            raise ValidationError(_("This session is already cancelled."), code="cancelled")
+        if locked.ends_at <= now:
+            raise ValidationError(
+                _("This session is over: it can no longer be cancelled."), code="over"
+            )
+        return _session_cancel_locked(session_id=locked.pk, by=by, reason=reason, now=now)
+
+
+def session_move(*, session: Session, by: User, starts_at: datetime, ends_at: datetime) -> Session:
+    """Move a session to another time: its registrations stay, and every registrant gets
+    the new time with an updated calendar entry."""
+    from fabreck.events.mail import session_moved_notify
+
+    _ensure_manages(by, session.event)
+    with transaction.atomic():
+        now = timezone.now()
+        session = session_for_update(session_id=session.pk)
+        if session.status == SessionStatus.CANCELLED:
+            raise ValidationError(_("This session is cancelled."), code="cancelled")
+        if session.ends_at <= now:
+            raise ValidationError(_("This session is over: it can no longer move."), code="over")
+        if (starts_at, ends_at) == (session.starts_at, session.ends_at):
+            raise ValidationError(
+                {"starts_at": _("The session already takes place at that time.")}, code="same"
+            )
+        _times_checked(starts_at, ends_at, now=now)
+        if Session.objects.filter(
+            ~Q(pk=session.pk), event=session.event, status="scheduled", starts_at=starts_at
+        ).exists():
+            raise ValidationError(
+                {"starts_at": _("This event already has a session at %(when)s.")
+                 % {"when": _when(starts_at)}}
+            )  # fmt: skip
+        _window_for(
+            starts_at,
+            ends_at,
+            opens_at=session.registration_opens_at,
+            closes_at=session.registration_closes_at,
+            closes_before=None,
+        )
+        old_starts_at, old_ends_at = session.starts_at, session.ends_at
+        session.starts_at, session.ends_at = starts_at, ends_at
+        session.save(update_fields=["starts_at", "ends_at", "updated_at"])
+        registrations = _live_registrations(session.pk)
+        # The age on the day follows the day (statistics count ages on the session date).
+        day = timezone.localtime(starts_at).date()
+        for registration in registrations:
+            child = registration.child
+            if child is not None and child.birth_date is not None:
+                age = child.age_on(day)
+                if age != registration.child_age:
+                    registration.child_age = age
+                    registration.save(update_fields=["child_age", "updated_at"])
+        session_moved_notify(
+            session=session,
+            registrations=registrations,
+            old_starts_at=old_starts_at,
+            old_ends_at=old_ends_at,
+        )
+    return session

@@ -3,16 +3,15 @@ Sections are appended per capability."""
 
 from __future__ import annotations
 
-# --- children's profiles, their data, attendance, statistics (evkids) ---------------------
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,9 +23,27 @@ from django.views.decorators.http import (
 )
 
 from fabreck.core.exports import csv_response, xlsx_response
+from fabreck.core.ics import ics_calendar
+from fabreck.events import selectors, services
 from fabreck.events import selectors as _kids_selectors
 from fabreck.events import services as _kids_services
-from fabreck.events.forms import ChildForm, StatisticsFilterForm
+from fabreck.events.forms import (
+    DATE_SLOTS,
+    ChildForm,
+    DatesSessionsForm,
+    EventForm,
+    ReasonForm,
+    SessionEditForm,
+    SessionMoveForm,
+    StatisticsFilterForm,
+    TicketCategoryForm,
+    WeeklySessionsForm,
+    catalogue_filters_from,
+)
+from fabreck.events.mail import event_place, session_ics_event
+from fabreck.events.models import Audience, EventKind, TicketCategory
+
+# --- children's profiles, their data, attendance, statistics (evkids) ---------------------
 
 
 def _kids_form_errors(form, error: ValidationError) -> None:
@@ -351,3 +368,547 @@ def statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "xlsx":
         return xlsx_response(filename=filename, headers=headers, rows=rows, keys=keys)
     return csv_response(filename=filename, headers=headers, rows=rows, keys=keys)
+
+
+"""Pages of workshops and events. Thin: parse, call one service or selector, render.
+Sections are appended per capability."""
+
+
+# --- the catalogue: listing, calendar, feed, detail; the staff's pages (evcat) -------------
+
+
+def _form_errors_from(form, error: ValidationError, aliases: dict[str, str] | None = None):
+    """A service's refusal shown on the form: on the field it names, else on top."""
+    aliases = aliases or {}
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            name = aliases.get(name, name)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _say(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    filters = catalogue_filters_from(request.GET)
+    page = selectors.catalogue_page(filters=filters)
+    context = {
+        "page": page,
+        "filters": filters,
+        "kinds": EventKind.choices,
+        "sites": selectors.catalogue_sites(),
+        "query": _query_without_page(request),
+    }
+    template = "events/_list_results.html" if request.htmx else "events/list.html"
+    return render(request, template, context)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_GET
+def event_calendar(request: HttpRequest) -> HttpResponse:
+    filters = catalogue_filters_from(request.GET)
+    query = _query_without_page(request)
+    return render(
+        request,
+        "events/calendar.html",
+        {
+            "filters": filters,
+            "kinds": EventKind.choices,
+            "sites": selectors.catalogue_sites(),
+            "sessions_url": reverse("events:calendar-sessions") + (f"?{query}" if query else ""),
+        },
+    )
+
+
+def _moment(value: str) -> datetime:
+    """An ISO 8601 date or date-time from FullCalendar; without an offset it is local
+    (Europe/Luxembourg) time. A '+' sent unencoded arrives as a space."""
+    moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+_KIND_COLOURS = {
+    EventKind.CHILDREN_WORKSHOP: "#198754",
+    EventKind.TEEN_WORKSHOP: "#20c997",
+    EventKind.PUBLIC_WORKSHOP: "#0d6efd",
+    EventKind.TRAINING: "#6f42c1",
+    EventKind.TALK: "#fd7e14",
+    EventKind.NETWORKING: "#d63384",
+    EventKind.B2B_DAY: "#dc3545",
+    EventKind.OPEN_DAY: "#0dcaf0",
+}
+
+
+@require_GET
+def calendar_sessions(request: HttpRequest) -> JsonResponse:
+    """The calendar's public sessions between FullCalendar's `start` and `end`."""
+    try:
+        starts_at, ends_at = _moment(request.GET["start"]), _moment(request.GET["end"])
+        if not (2000 <= starts_at.year and ends_at.year <= 2100):
+            raise ValueError
+    except (KeyError, ValueError, OverflowError):
+        return JsonResponse(
+            {"error": _("Give the start and the end as dates, such as 2025-03-03.")}, status=400
+        )
+    try:
+        sessions = selectors.calendar_sessions(
+            starts_at=starts_at, ends_at=ends_at, filters=catalogue_filters_from(request.GET)
+        )
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return JsonResponse(
+        [
+            {
+                "id": session.pk,
+                "title": session.event.title,
+                "start": timezone.localtime(session.starts_at).isoformat(),
+                "end": timezone.localtime(session.ends_at).isoformat(),
+                "url": reverse("events:detail", args=[session.event.slug]),
+                "color": _KIND_COLOURS.get(session.event.kind, "#6c757d"),
+                "extendedProps": {
+                    "kind": session.event.kind,
+                    "place": session.event.site.name if session.event.site else "",
+                    "seats_left": session.seats_left,
+                    "full": session.is_full,
+                },
+            }
+            for session in sessions
+        ],
+        safe=False,
+    )
+
+
+@require_GET
+def feed_ics(request: HttpRequest) -> HttpResponse:
+    """The public events as a calendar to subscribe to: one entry per scheduled session."""
+    calendar = ics_calendar(
+        [session_ics_event(session) for session in selectors.feed_sessions()],
+        name=_("Fabreck workshops and events"),
+    )
+    response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=900"
+    response["Content-Disposition"] = 'inline; filename="fabreck-events.ics"'
+    return response
+
+
+@require_GET
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_public(slug=slug, viewer=request.user)
+    return render(
+        request,
+        "events/detail.html",
+        {
+            "event": event,
+            "place": event_place(event),
+            "tickets": list(event.ticket_categories.all()),
+            "sessions": selectors.event_sessions_public(event=event),
+            "manages": selectors.user_manages_event(user=request.user, event=event),
+        },
+    )
+
+
+# Staff: events -----------------------------------------------------------------------------
+
+
+def _ensure_staff(request: HttpRequest) -> None:
+    if not selectors.user_may_run_events(request.user):
+        raise PermissionDenied(_("Only FabLab staff and cluster managers manage events."))
+
+
+def _event_form(request: HttpRequest, data=None, files=None, **kwargs) -> EventForm:
+    from fabreck.fablab.models import Course, Site
+
+    sites = selectors.sites_for_event_form(user=request.user)
+    return EventForm(
+        data,
+        files,
+        sites=Site.objects.filter(pk__in=[site.pk for site in sites]).order_by("name"),
+        courses=Course.objects.order_by("slug"),
+        **kwargs,
+    )
+
+
+@login_required
+@require_GET
+def manage_list(request: HttpRequest) -> HttpResponse:
+    _ensure_staff(request)
+    return render(
+        request,
+        "events/manage/list.html",
+        {"events": selectors.events_managed_by(user=request.user)[:300]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_create(request: HttpRequest) -> HttpResponse:
+    _ensure_staff(request)
+    sites = selectors.sites_for_event_form(user=request.user)
+    initial = {"site": sites[0].slug if len(sites) == 1 else None, "audience": Audience.EVERYONE}
+    if request.method == "POST":
+        form = _event_form(request, request.POST, request.FILES)
+    else:
+        form = _event_form(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_create(
+                by=request.user,
+                picture=form.cleaned_data.get("picture"),
+                **form.service_fields(),
+            )
+        except PermissionDenied as error:  # a site they do not run, a kind not theirs
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request,
+                _("The event “%(title)s” is saved as a draft: add its tickets and sessions, "
+                  "then publish it.") % {"title": event.title},
+            )  # fmt: skip
+            return redirect("events:manage-event", event.slug)
+    return render(request, "events/manage/event_form.html", {"form": form, "event": None})
+
+
+def _event_initial(event) -> dict:
+    names = [name for name in EventForm.base_fields if name not in {"picture", "picture_clear"}]
+    initial = {name: getattr(event, name) for name in names if name not in {"site", "course"}}
+    initial["site"] = event.site.slug if event.site else None
+    initial["course"] = event.course.slug if event.course else None
+    return initial
+
+
+def _manage_page(request, event, form, *, ticket_form=None, status=200) -> HttpResponse:
+    return render(
+        request,
+        "events/manage/event.html",
+        {
+            "event": event,
+            "form": form,
+            "ticket_form": ticket_form or TicketCategoryForm(),
+            "tickets": list(event.ticket_categories.all()),
+            "sessions": selectors.event_sessions_for_staff(event=event),
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_event(request: HttpRequest, slug: str) -> HttpResponse:
+    """An event's page for its staff: details, tickets, sessions, publishing."""
+    event = selectors.event_managed(user=request.user, slug=slug)
+    if request.method == "POST":
+        form = _event_form(request, request.POST, request.FILES, editing=True)
+        if form.is_valid():
+            try:
+                event = services.event_update(
+                    event=event,
+                    by=request.user,
+                    picture=form.cleaned_data.get("picture"),
+                    picture_clear=form.cleaned_data.get("picture_clear", False),
+                    **form.service_fields(),
+                )
+            except PermissionDenied as error:  # moved to a site they do not run
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, _("The event is saved."))
+                return redirect("events:manage-event", event.slug)
+    else:
+        form = _event_form(request, initial=_event_initial(event), editing=True)
+    return _manage_page(request, event, form)
+
+
+@login_required
+@require_POST
+def manage_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_managed(user=request.user, slug=slug)
+    try:
+        services.event_publish(event=event, by=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(request, _("The event is published: everyone can see it now."))
+    return redirect("events:manage-event", event.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    """Calling off a whole event, after a confirmation that says who will be told."""
+    event = selectors.event_managed(user=request.user, slug=slug)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_cancel(event=event, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("The event is cancelled; every registrant has been told."))
+            return redirect("events:manage-event", event.slug)
+    upcoming = [
+        s for s in selectors.event_sessions_for_staff(event=event)
+        if s.status == "scheduled" and s.ends_at > timezone.now()
+    ]  # fmt: skip
+    return render(
+        request,
+        "events/manage/event_cancel.html",
+        {
+            "event": event,
+            "form": form,
+            "sessions": upcoming,
+            "reached": sum(s.live for s in upcoming),
+        },
+    )
+
+
+# Staff: ticket categories (htmx swaps the table; without it, back to the event's page) -----
+
+
+def _tickets_reply(request, event, *, form=None, error: ValidationError | None = None):
+    if request.htmx:
+        return render(
+            request,
+            "events/manage/_tickets.html",
+            {
+                "event": event,
+                "tickets": list(event.ticket_categories.all()),
+                "ticket_form": form or TicketCategoryForm(),
+                "error": " ".join(error.messages) if error else "",
+            },
+        )
+    if error is not None:
+        _say(request, error)
+    return redirect(reverse("events:manage-event", args=[event.slug]) + "#tickets")
+
+
+@login_required
+@require_POST
+def manage_ticket_add(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_managed(user=request.user, slug=slug)
+    form = TicketCategoryForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return _tickets_reply(request, event, form=form)
+        return _manage_page(
+            request, event, _event_form(request, initial=_event_initial(event), editing=True),
+            ticket_form=form, status=400,
+        )  # fmt: skip
+    try:
+        services.ticket_category_create(event=event, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _form_errors_from(form, error)
+        return _tickets_reply(request, event, form=form, error=None if request.htmx else error)
+    return _tickets_reply(request, event)
+
+
+@login_required
+@require_POST
+def manage_ticket_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    event = selectors.event_managed(user=request.user, slug=slug)
+    category = get_object_or_404(TicketCategory, pk=pk, event=event)
+    form = TicketCategoryForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                [message for errors in form.errors.values() for message in errors]
+            )
+        services.ticket_category_update(category=category, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        return _tickets_reply(request, event, error=error)
+    return _tickets_reply(request, event)
+
+
+@login_required
+@require_POST
+def manage_ticket_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    event = selectors.event_managed(user=request.user, slug=slug)
+    category = get_object_or_404(TicketCategory, pk=pk, event=event)
+    try:
+        services.ticket_category_delete(category=category, by=request.user)
+    except ValidationError as error:
+        return _tickets_reply(request, event, error=error)
+    return _tickets_reply(request, event)
+
+
+# Staff: sessions ----------------------------------------------------------------------------
+
+_WEEKLY_ALIASES = {"starts_at": "first_date", "ends_at": "end", "closes_at": "closes_hours_before"}
+_DATES_ALIASES = {"starts_at": "dates", "ends_at": "end", "closes_at": "closes_hours_before"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_sessions_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add sessions: every week for N weeks, or on hand-picked dates."""
+    event = selectors.event_managed(user=request.user, slug=slug)
+    mode = (request.POST or request.GET).get("mode")
+    mode = mode if mode in ("weekly", "dates") else "weekly"
+    posted = request.method == "POST"
+    weekly = WeeklySessionsForm(request.POST if posted and mode == "weekly" else None, prefix="w")
+    dates = DatesSessionsForm(request.POST if posted and mode == "dates" else None, prefix="d")
+    form = weekly if mode == "weekly" else dates
+    if posted and form.is_valid():
+        try:
+            if mode == "weekly":
+                created = services.sessions_create_weekly(
+                    event=event,
+                    by=request.user,
+                    first_starts_at=weekly.first_starts_at(),
+                    duration=weekly.duration(),
+                    weeks=weekly.cleaned_data["weeks"],
+                    capacity=weekly.cleaned_data["capacity"],
+                    **weekly.window(),
+                )
+            else:
+                created = services.sessions_create_on_dates(
+                    event=event,
+                    by=request.user,
+                    starts_list=dates.starts_list(),
+                    duration=dates.duration(),
+                    capacity=dates.cleaned_data["capacity"],
+                    **dates.window(),
+                )
+        except ValidationError as error:
+            _form_errors_from(form, error, _WEEKLY_ALIASES if mode == "weekly" else _DATES_ALIASES)
+        else:
+            messages.success(
+                request,
+                _("%(count)d sessions added.") % {"count": len(created)}
+                if len(created) != 1
+                else _("One session added."),
+            )
+            return redirect(reverse("events:manage-event", args=[event.slug]) + "#sessions")
+    picked = dates["dates"].value() or []
+    return render(
+        request,
+        "events/manage/sessions_add.html",
+        {
+            "event": event,
+            "mode": mode,
+            "weekly": weekly,
+            "dates": dates,
+            "date_slots": (list(picked) + [""] * DATE_SLOTS)[: max(DATE_SLOTS, len(picked))],
+        },
+        status=400 if posted else 200,
+    )
+
+
+def _session_context(session) -> dict:
+    return {
+        "session": session,
+        "event": session.event,
+        "reached": selectors.session_live_count(session=session),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_session(request: HttpRequest, pk: int) -> HttpResponse:
+    """A session's seats and registration window."""
+    session = selectors.session_managed(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = SessionEditForm(request.POST)
+        if form.is_valid():
+            try:
+                session = services.session_update(
+                    session=session,
+                    by=request.user,
+                    capacity=form.cleaned_data["capacity"],
+                    opens_at=form.cleaned_data["opens_at"],
+                    closes_at=form.cleaned_data["closes_at"],
+                )
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, _("The session is saved."))
+                return redirect("events:manage-session", session.pk)
+    else:
+        form = SessionEditForm(
+            initial={
+                "capacity": session.capacity,
+                "opens_at": session.registration_opens_at
+                and timezone.localtime(session.registration_opens_at),
+                "closes_at": session.registration_closes_at
+                and timezone.localtime(session.registration_closes_at),
+            }
+        )
+    return render(
+        request, "events/manage/session.html", {**_session_context(session), "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a session, after a confirmation that says how many people will be told."""
+    session = selectors.session_managed(user=request.user, pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(
+                session=session, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request, _("The session is cancelled; every registrant has been told.")
+            )
+            return redirect(reverse("events:manage-event", args=[session.event.slug]) + "#sessions")
+    return render(
+        request, "events/manage/session_cancel.html", {**_session_context(session), "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_session_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a session: choose the new time, check what it changes, then confirm."""
+    session = selectors.session_managed(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = SessionMoveForm(request.POST)
+    else:
+        start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+        form = SessionMoveForm(
+            initial={"date": start.date(), "start": start.time(), "end": end.time()}
+        )
+    preview = False
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("confirm") == "1":
+            try:
+                services.session_move(
+                    session=session,
+                    by=request.user,
+                    starts_at=form.cleaned_data["starts_at"],
+                    ends_at=form.cleaned_data["ends_at"],
+                )
+            except ValidationError as error:
+                _form_errors_from(
+                    form, error, {"starts_at": "date", "ends_at": "end", "closes_at": "date"}
+                )
+            else:
+                messages.success(
+                    request, _("The session is moved; every registrant has the new time.")
+                )
+                return redirect("events:manage-session", session.pk)
+        else:
+            preview = True
+    return render(
+        request,
+        "events/manage/session_move.html",
+        {**_session_context(session), "form": form, "preview": preview},
+    )
