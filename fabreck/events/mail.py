@@ -42,7 +42,9 @@ def session_ics_event(session: Session) -> IcsEvent:
     event = session.event
     description = event.description
     if session.status == Session.Status.CANCELLED and session.cancelled_reason:
-        description = f"{_('Cancelled:')} {session.cancelled_reason}\n\n{description}".strip()
+        # Outside the f-string, or makemessages never sees the text.
+        cancelled = _("Cancelled:")
+        description = f"{cancelled} {session.cancelled_reason}\n\n{description}".strip()
     return IcsEvent(
         uid=f"events-session-{session.pk}@fabreck",
         starts_at=session.starts_at,
