@@ -218,6 +218,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fabreck.cluster.tasks.call_digest",
         "schedule": crontab(minute=0, hour=7, day_of_week="monday"),
     },
+    # Seat offers not claimed in time pass to the next in line; reminders 48 h before.
+    "events-offers-expire": {
+        "task": "fabreck.events.tasks.registration_offers_expire",
+        "schedule": crontab(minute="*/5"),
+    },
+    "events-reminders": {
+        "task": "fabreck.events.tasks.registration_reminders_send",
+        "schedule": crontab(minute=0),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------

@@ -39,3 +39,46 @@ def user_sees_registration(*, user: User, registration: Registration) -> bool:
 def session_for_update(*, session_id: int) -> Session:
     """The session row, locked: its seat counter moves only under this lock."""
     return Session.objects.select_for_update().select_related("event").get(pk=session_id)
+
+
+# --- registrations and the waitlist -------------------------------------------------------
+
+from django.db.models import Q, QuerySet  # noqa: E402
+
+from fabreck.events.models import RegistrationStatus  # noqa: E402
+
+
+def session_waitlist(*, session: Session) -> QuerySet[Registration]:
+    """The queue of a session in order of arrival: people waiting, and those offered a freed
+    seat who have not claimed it yet. For its staff only (children are named)."""
+    return (
+        Registration.objects.filter(
+            session=session,
+            status__in=[RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED],
+        )
+        .select_related("child", "attendee", "registered_by", "school")
+        .order_by("queued_at", "pk")
+    )
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    """1 for the next in line; None when the registration is not waiting."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(
+        Q(queued_at__lt=registration.queued_at)
+        | Q(queued_at=registration.queued_at, pk__lt=registration.pk),
+        session_id=registration.session_id,
+        status=RegistrationStatus.WAITLISTED,
+    ).count()
+    return ahead + 1
+
+
+def user_is_cluster_member(*, user: User) -> bool:
+    """The user belongs to an organisation that is a member of the cluster."""
+    from fabreck.cluster.models import MembershipStatus
+    from fabreck.cluster.selectors import organisations_of
+
+    if not user.is_authenticated:
+        return False
+    return organisations_of(user=user).filter(organisation__status=MembershipStatus.MEMBER).exists()

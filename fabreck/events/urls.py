@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401  (sections below add their routes)
+from django.urls import path
 
 app_name = "events"
 
 urlpatterns: list = []
+
+# --- registrations and the waitlist -------------------------------------------------------
+
+from fabreck.events import views  # noqa: E402
+
+urlpatterns += [
+    path("events/claim/<str:token>/", views.offer_claim, name="claim"),
+]
