@@ -23,10 +23,11 @@ __all__ = ["Event", "Registration", "Session", "User", "ValidationError", "trans
 #   keeps the order in which the lock was won (queued_at is stamped under it, ids follow).
 #   The check constraint seats_taken <= capacity is the backstop.
 # - What needs no lock is checked before it (session open, window, the children, their
-#   ages, the ticket); the registrant's own limit and duplicates are counted under a lock on
-#   the registrant's user row (FOR NO KEY UPDATE: foreign keys to the user still insert),
-#   then the session is locked for a few statements only: insert, move the counter. The
-#   lock order is always user, then session.
+#   ages); the registrant's own limit and duplicates are counted, and the ticket found, in
+#   the one statement that locks the registrant's user row (FOR NO KEY UPDATE: foreign keys
+#   to the user still insert), then the session is locked for two statements only: insert,
+#   move the counter. A registration is a handful of statements; the lock order is always
+#   user, then session.
 # - Every change of a registration's status takes the session lock first, so registrations
 #   need no row locks of their own.
 # - While a session's waitlist is not empty, all of its seats are held: whatever frees a
@@ -45,11 +46,12 @@ __all__ = ["Event", "Registration", "Session", "User", "ValidationError", "trans
 import secrets  # noqa: E402
 from collections.abc import Iterable  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
 from functools import partial  # noqa: E402
+from typing import NamedTuple  # noqa: E402
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.db import IntegrityError  # noqa: E402
-from django.db.models import F  # noqa: E402
+from django.db import IntegrityError, connection  # noqa: E402
 from django.utils import formats, timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import ngettext  # noqa: E402
@@ -125,12 +127,19 @@ def _ticket(event: Event, ticket_category) -> TicketCategory | None:
     if ticket_category is None:
         return event.ticket_categories.order_by("position", "pk").first()
     if not isinstance(ticket_category, TicketCategory):
-        ticket_category = TicketCategory.objects.filter(pk=ticket_category).first()
+        try:
+            ticket_category = TicketCategory.objects.filter(pk=int(ticket_category)).first()
+        except (TypeError, ValueError):
+            raise _ticket_refusal(event) from None
     if ticket_category is None or ticket_category.event_id != event.pk:
-        raise ValidationError(
-            _("This ticket is not one of “%(event)s”.") % {"event": event.title}, code="ticket"
-        )
+        raise _ticket_refusal(event)
     return ticket_category
+
+
+def _ticket_refusal(event: Event) -> ValidationError:
+    return ValidationError(
+        _("This ticket is not one of “%(event)s”.") % {"event": event.title}, code="ticket"
+    )
 
 
 def _age_range(event: Event) -> str:
@@ -171,22 +180,103 @@ def _child_refusal(child: Child, session: Session, today) -> ValidationError | N
     return None
 
 
-def _registrant_locked(user: User) -> None:
-    """One registration at a time per person (their limit and duplicates are counted)."""
-    list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+class _Registrant(NamedTuple):
+    held: int  # live child and adult registrations they made for the event's sessions
+    duplicates: int  # of the people being registered, those already live in this session
+    ticket_id: int | None
+    price: Decimal
 
 
-def _held_by(user: User, event: Event) -> list[tuple[int, int | None, int | None]]:
-    """(session, child, attendee) of the live child and adult registrations `user` made for
-    the event's sessions: what the per-registrant limit counts."""
-    return list(
-        Registration.objects.filter(
-            session__event_id=event.pk,
-            registered_by=user,
-            status__in=LIVE_STATUSES,
-            kind__in=[RegistrationKind.CHILD, RegistrationKind.ADULT],
-        ).values_list("session_id", "child_id", "attendee_id")
+# The hot path of a registration runs in plain SQL: the ORM spends more time building these
+# few statements than the database spends running them (about a millisecond each on a
+# small server, and a rush is made of them). Table names come from the models; the
+# statements run on PostgreSQL and SQLite alike (row locks where the database has them).
+# Only table names (from the models) and constants are written into them; every value is a
+# parameter (hence the S608 waivers).
+
+_REGISTRATION = Registration._meta.db_table
+_SESSION = Session._meta.db_table
+_EVENT = Event._meta.db_table
+_TICKET = TicketCategory._meta.db_table
+_USER = User._meta.db_table
+_LIVE_SQL = ", ".join(f"'{status}'" for status in LIVE_STATUSES)  # constants
+
+
+def _sql_row(sql: str, params: list) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _decimal(value) -> Decimal:
+    """A price as read by a plain statement (SQLite gives numbers, PostgreSQL decimals)."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _registrant_locked(
+    *, user: User, session: Session, ticket_category, children: list[Child] | None = None
+) -> _Registrant:
+    """In one statement: lock the registrant's row (FOR NO KEY UPDATE: one registration at
+    a time per person, so their limit and duplicates are counted once; foreign keys to the
+    user still insert), count what they hold for the event and the duplicates in this
+    session (of `children`, or of themselves as an adult), and find the ticket (the one
+    chosen by id, or the event's first) with its price."""
+    event = session.event
+    columns = [
+        f"(SELECT COUNT(*) FROM {_REGISTRATION} r JOIN {_SESSION} s ON s.id = r.session_id"  # noqa: S608
+        f" WHERE s.event_id = %s AND r.registered_by_id = %s AND r.status IN ({_LIVE_SQL})"
+        " AND r.kind IN ('child', 'adult'))"
+    ]
+    params: list = [event.pk, user.pk]
+    if children is None:
+        columns.append(
+            f"(SELECT COUNT(*) FROM {_REGISTRATION} WHERE session_id = %s"  # noqa: S608
+            f" AND status IN ({_LIVE_SQL}) AND kind = 'adult' AND attendee_id = %s)"
+        )
+        params += [session.pk, user.pk]
+    else:
+        columns.append(
+            f"(SELECT COUNT(*) FROM {_REGISTRATION} WHERE session_id = %s"  # noqa: S608
+            f" AND status IN ({_LIVE_SQL})"
+            f" AND child_id IN ({', '.join(['%s'] * len(children)) or 'NULL'}))"
+        )
+        params += [session.pk, *(c.pk for c in children)]
+    ticket_id, price = None, Decimal(0)
+    if isinstance(ticket_category, TicketCategory):
+        if ticket_category.event_id != event.pk:
+            raise _ticket_refusal(event)
+        ticket_id, price = ticket_category.pk, ticket_category.price
+    else:
+        where, where_params = "event_id = %s", [event.pk]
+        if ticket_category is not None:
+            chosen = _int_or_none(ticket_category)
+            if chosen is None:
+                raise _ticket_refusal(event)
+            where, where_params = where + " AND id = %s", [event.pk, chosen]
+        for column in ("id", "price"):
+            columns.append(
+                f"(SELECT {column} FROM {_TICKET} WHERE {where} ORDER BY position, id LIMIT 1)"  # noqa: S608
+            )
+            params += where_params
+    features = connection.features
+    lock = (
+        " FOR NO KEY UPDATE"
+        if features.has_select_for_no_key_update
+        else " FOR UPDATE"
+        if features.has_select_for_update
+        else ""
     )
+    row = _sql_row(
+        f"SELECT {', '.join(columns)} FROM {_USER} WHERE id = %s{lock}",  # noqa: S608
+        [*params, user.pk],
+    )
+    if len(row) == 4:
+        if ticket_category is not None and row[2] is None:
+            raise _ticket_refusal(event)
+        ticket_id, price = row[2], _decimal(row[3])
+    return _Registrant(row[0], row[1], ticket_id, price)
 
 
 def _limit_check(event: Event, held: int, adding: int) -> None:
@@ -209,11 +299,36 @@ def _limit_check(event: Event, held: int, adding: int) -> None:
         )
 
 
-# The three seams of the seat guard, kept apart so the concurrency tests can take the guard
-# away and show the race it prevents.
+# The seams of the seat guard, kept apart so the concurrency tests can take the guard away
+# and show the race it prevents.
+
+
+def _session_lock_clause() -> str:
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def _session_seats_locked(session: Session, now: datetime) -> bool:
+    """Lock the session row (registrations for one session queue here), read its capacity
+    and seats taken into `session`, and say whether registration is still open as it was
+    checked before the lock: event published, session scheduled, not moved, not started,
+    inside its registration window."""
+    adapt = connection.ops.adapt_datetimefield_value
+    row = _sql_row(
+        f"SELECT capacity, seats_taken, (status = 'scheduled' AND starts_at = %s"  # noqa: S608
+        " AND starts_at > %s"
+        " AND (registration_opens_at IS NULL OR registration_opens_at <= %s)"
+        " AND (registration_closes_at IS NULL OR registration_closes_at > %s)"
+        f" AND EXISTS (SELECT 1 FROM {_EVENT} e WHERE e.id = event_id AND e.status = 'published'))"
+        f" FROM {_SESSION} WHERE id = %s{_session_lock_clause()}",
+        [adapt(session.starts_at), adapt(now), adapt(now), adapt(now), session.pk],
+    )
+    session.capacity, session.seats_taken = row[0], row[1]
+    return bool(row[2])
 
 
 def _session_locked(session_id: int) -> Session:
+    """The session with its event, its row locked (every change of a registration's status
+    happens under this lock)."""
     return session_for_update(session_id=session_id)
 
 
@@ -223,8 +338,51 @@ def _seats_left(session: Session) -> int:
 
 def _seats_move(session: Session, delta: int) -> None:
     if delta:
-        Session.objects.filter(pk=session.pk).update(seats_taken=F("seats_taken") + delta)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_SESSION} SET seats_taken = seats_taken + %s WHERE id = %s",  # noqa: S608
+                [delta, session.pk],
+            )
         session.seats_taken += delta
+
+
+_INSERTED_FIELDS = [f for f in Registration._meta.concrete_fields if not f.primary_key]
+
+
+def _insert(registrations: list[Registration]) -> None:
+    """INSERT the registrations in one statement and read their ids back: what bulk_create
+    does, with the statement built from the model's fields without the query machinery."""
+    fields = _INSERTED_FIELDS
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
+        Registration.objects.bulk_create(registrations)
+        return
+    values = [
+        [f.get_db_prep_save(f.pre_save(r, True), connection) for f in fields] for r in registrations
+    ]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_REGISTRATION} ({', '.join(f.column for f in fields)})"  # noqa: S608
+            f" VALUES {', '.join([row] * len(values))} RETURNING id",
+            [value for row_values in values for value in row_values],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for registration, pk in zip(registrations, ids, strict=True):
+        registration.pk = pk
+        registration._state.adding = False
+        registration._state.db = connection.alias
+
+
+def _session_recheck(session: Session, now: datetime, children: list[Child] = ()) -> Session:
+    """Under the lock, registration turned out closed or the session moved: read it again
+    and give the reason (or check the children's ages on its new date)."""
+    fresh = Session.objects.select_related("event").get(pk=session.pk)
+    _session_open_check(fresh, now)
+    today = timezone.localdate(now)
+    errors = list(filter(None, (_child_refusal(child, fresh, today) for child in children)))
+    if errors:
+        raise ValidationError(errors)
+    return fresh
 
 
 def _integrity_refusal(error: IntegrityError) -> ValidationError:
@@ -239,6 +397,13 @@ def _integrity_refusal(error: IntegrityError) -> ValidationError:
     raise error
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _on_commit(function, **kwargs) -> None:
     transaction.on_commit(partial(function, **kwargs))
 
@@ -250,7 +415,9 @@ def registration_children_create(
     children: Iterable[Child | int],
     ticket_category: TicketCategory | int | None = None,
 ) -> list[Registration]:
-    """Register one or more of the guardian's children (Child objects or ids) for a session.
+    """Register one or more of the guardian's children for a session. Give Child objects
+    as read from the database (a view's query of the guardian's children: they are not read
+    again) or their ids (read here).
 
     Each child gets a confirmed seat while seats are left; the others join the waitlist in
     the order given. Returns the registrations in that order; their `status` says which is
@@ -266,13 +433,16 @@ def registration_children_create(
             _("“%(event)s” is not for children.") % {"event": event.title},
             code="children_not_admitted",
         )
-    ids = list(dict.fromkeys(c.pk if isinstance(c, Child) else int(c) for c in children))
-    if not ids:
+    given = list(children)
+    if any(not isinstance(c, Child) for c in given):  # ids: the children are read
+        ids = [c.pk if isinstance(c, Child) else _int_or_none(c) for c in given]
+        found = {c.pk: c for c in Child.objects.filter(pk__in=[i for i in ids if i])}
+        given = [found.get(pk) for pk in ids]
+    chosen = list({c.pk: c for c in given if c is not None}.values())  # each child once
+    if not given:
         raise ValidationError(_("Choose at least one child to register."), code="no_child")
-    found = {c.pk: c for c in Child.objects.filter(pk__in=ids)}
-    chosen = [found[pk] for pk in ids if pk in found]
     errors: list[ValidationError] = []
-    if len(chosen) < len(ids) or any(
+    if None in given or any(
         c.guardian_id != guardian.pk or c.anonymised_at is not None for c in chosen
     ):
         errors.append(
@@ -286,36 +456,38 @@ def registration_children_create(
     errors += filter(None, (_child_refusal(child, session, today) for child in chosen))
     if errors:
         raise ValidationError(errors)
-    ticket = _ticket(event, ticket_category)
-    price = ticket.price if ticket is not None else 0
-    starts_at = session.starts_at
     try:
         with transaction.atomic():
-            _registrant_locked(guardian)
-            held = _held_by(guardian, event)
-            already = {child for session_id, child, _a in held if session_id == session.pk}
-            errors = [
-                ValidationError(
-                    _("%(name)s is already registered for this session (or on its waitlist).")
-                    % {"name": child.first_name},
-                    code="duplicate",
+            registrant = _registrant_locked(
+                user=guardian, session=session, ticket_category=ticket_category, children=chosen
+            )
+            if registrant.duplicates:
+                already = set(
+                    Registration.objects.filter(
+                        session=session,
+                        status__in=LIVE_STATUSES,
+                        child_id__in=[c.pk for c in chosen],
+                    ).values_list("child_id", flat=True)
                 )
-                for child in chosen
-                if child.pk in already
-            ]
-            if errors:
-                raise ValidationError(errors)
-            _limit_check(event, len(held), len(chosen))
+                raise ValidationError(
+                    [
+                        ValidationError(
+                            _(
+                                "%(name)s is already registered for this session (or on its "
+                                "waitlist)."
+                            )
+                            % {"name": child.first_name},
+                            code="duplicate",
+                        )
+                        for child in chosen
+                        if child.pk in already
+                    ]
+                )
+            _limit_check(event, registrant.held, len(chosen))
 
-            session = _session_locked(session.pk)
-            now = timezone.now()
-            _session_open_check(session, now)
-            if session.starts_at != starts_at:  # moved meanwhile: the ages are checked again
-                errors = list(
-                    filter(None, (_child_refusal(child, session, today) for child in chosen))
-                )
-                if errors:
-                    raise ValidationError(errors)
+            if not _session_seats_locked(session, timezone.now()):
+                session = _session_recheck(session, timezone.now(), chosen)
+            now = timezone.now()  # stamped under the lock: the queue's order is the lock's
             day = timezone.localdate(session.starts_at)
             left = _seats_left(session)
             registrations = []
@@ -330,13 +502,13 @@ def registration_children_create(
                         registered_by=guardian,
                         child=child,
                         child_age=child.age_on(day),
-                        ticket_category=ticket,
-                        price=price,
+                        ticket_category_id=registrant.ticket_id,
+                        price=registrant.price,
                         confirmed_at=now if seated else None,
                         queued_at=None if seated else now,
                     )
                 )
-            Registration.objects.bulk_create(registrations)
+            _insert(registrations)
             _seats_move(session, sum(r.status == Status.CONFIRMED for r in registrations))
             _on_commit(events_mail.registrations_created_send, registrations=registrations)
     except IntegrityError as error:
@@ -372,33 +544,34 @@ def registration_adult_create(
             % {"event": event.title},
             code="members_only",
         )
-    ticket = _ticket(event, ticket_category)
     try:
         with transaction.atomic():
-            _registrant_locked(user)
-            held = _held_by(user, event)
-            if any(s == session.pk and attendee == user.pk for s, _c, attendee in held):
+            registrant = _registrant_locked(
+                user=user, session=session, ticket_category=ticket_category
+            )
+            if registrant.duplicates:
                 raise ValidationError(
                     _("You are already registered for this session (or on its waitlist)."),
                     code="duplicate",
                 )
-            _limit_check(event, len(held), 1)
+            _limit_check(event, registrant.held, 1)
 
-            session = _session_locked(session.pk)
-            now = timezone.now()
-            _session_open_check(session, now)
+            if not _session_seats_locked(session, timezone.now()):
+                session = _session_recheck(session, timezone.now())
+            now = timezone.now()  # stamped under the lock: the queue's order is the lock's
             seated = _seats_left(session) > 0
-            registration = Registration.objects.create(
+            registration = Registration(
                 session=session,
                 kind=RegistrationKind.ADULT,
                 status=Status.CONFIRMED if seated else Status.WAITLISTED,
                 registered_by=user,
                 attendee=user,
-                ticket_category=ticket,
-                price=ticket.price if ticket is not None else 0,
+                ticket_category_id=registrant.ticket_id,
+                price=registrant.price,
                 confirmed_at=now if seated else None,
                 queued_at=None if seated else now,
             )
+            _insert([registration])
             _seats_move(session, 1 if seated else 0)
             _on_commit(events_mail.registrations_created_send, registrations=[registration])
     except IntegrityError as error:

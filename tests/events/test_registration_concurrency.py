@@ -21,7 +21,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from fabreck.events import services
-from fabreck.events.models import Registration, Session
+from fabreck.events.models import Registration
 from fabreck.events.services import (
     registration_cancel,
     registration_children_create,
@@ -220,10 +220,6 @@ def test_overlapping_reminder_runs_remind_each_registration_once():
 # --- Controls: the race the guard prevents ------------------------------------------------
 
 
-def _unlocked(session_id: int) -> Session:
-    return Session.objects.select_related("event").get(pk=session_id)
-
-
 def test_control_without_the_lock_and_the_counter_the_rush_oversells(families, monkeypatch):
     """The same service with the guard taken out: no session lock, the seats counted from
     the confirmed registrations (so the counter and its check constraint never engage),
@@ -239,7 +235,7 @@ def test_control_without_the_lock_and_the_counter_the_rush_oversells(families, m
         barrier.wait(timeout=60)
         return left
 
-    monkeypatch.setattr(services, "_session_locked", _unlocked)
+    monkeypatch.setattr(services, "_session_lock_clause", lambda: "")  # no FOR UPDATE
     monkeypatch.setattr(services, "_seats_left", count_then_wait)
     monkeypatch.setattr(services, "_seats_move", lambda session, delta: None)
 
@@ -265,7 +261,7 @@ def test_control_without_the_lock_the_check_constraint_alone_refuses_the_excess(
         barrier.wait(timeout=60)
         return left
 
-    monkeypatch.setattr(services, "_session_locked", _unlocked)
+    monkeypatch.setattr(services, "_session_lock_clause", lambda: "")  # no FOR UPDATE
     monkeypatch.setattr(services, "_seats_left", read_then_wait)
 
     outcomes = _rush([_child_call(session, g, c) for g, (c,) in families])

@@ -230,6 +230,51 @@ def test_a_draft_event_a_cancelled_or_started_session_take_no_registration(works
     assert not Registration.objects.exists()
 
 
+def test_what_changed_since_the_page_was_read_is_checked_again_under_the_lock(workshop):
+    """The view read the session a moment ago; meanwhile its staff moved, cancelled or
+    unpublished it. The registration is judged on what the database holds."""
+    guardian = guardian_make()
+    session = session_make(workshop)
+    day = timezone.localdate(session.starts_at)
+    # 12 on the session's day, 13 a month later.
+    max_ = child_make(guardian, first_name="Max", birth_date=_born_turning(13, day + timedelta(15)))
+    stale = type(session).objects.select_related("event").get(pk=session.pk)
+    type(session).objects.filter(pk=session.pk).update(
+        starts_at=session.starts_at + timedelta(days=30), ends_at=session.ends_at + timedelta(30)
+    )
+
+    with pytest.raises(ValidationError) as moved:
+        registration_children_create(guardian=guardian, session=stale, children=[max_])
+    type(session).objects.filter(pk=session.pk).update(status="cancelled")
+    with pytest.raises(ValidationError) as cancelled:
+        registration_children_create(guardian=guardian, session=stale, children=[max_])
+    type(session).objects.filter(pk=session.pk).update(status="scheduled")
+    type(workshop).objects.filter(pk=workshop.pk).update(status="draft")
+    with pytest.raises(ValidationError) as draft:
+        registration_children_create(guardian=guardian, session=stale, children=[max_])
+    assert codes(moved.value) == ["age"] and "Max will be 13" in moved.value.messages[0]
+    assert codes(cancelled.value) == ["session_cancelled"]
+    assert codes(draft.value) == ["not_published"]
+    _nothing_stored(session)
+
+
+def test_a_session_moved_meanwhile_still_registers_when_the_ages_fit(workshop):
+    guardian, children = family_make()
+    session = session_make(workshop)
+    stale = type(session).objects.select_related("event").get(pk=session.pk)
+    type(session).objects.filter(pk=session.pk).update(
+        starts_at=session.starts_at + timedelta(days=7), ends_at=session.ends_at + timedelta(7)
+    )
+
+    (registration,) = registration_children_create(
+        guardian=guardian, session=stale, children=children
+    )
+
+    assert registration.status == "confirmed"
+    session.refresh_from_db()
+    assert session.seats_taken == 1
+
+
 def test_a_guardian_registers_only_their_own_children(session):
     guardian, (mine,) = family_make()
     _other, (theirs,) = family_make(names=("Eva",))
@@ -385,14 +430,41 @@ def test_children_are_not_registered_for_cluster_events():
     assert codes(caught.value) == ["children_not_admitted"]
 
 
-def test_registering_a_child_takes_a_handful_of_queries(session, django_assert_max_num_queries):
-    guardian, children = family_make()
+def test_registering_a_child_takes_a_handful_of_statements(session, django_assert_num_queries):
+    guardian, (lea, tom) = family_make(names=("Lea", "Tom"))
     session = type(session).objects.select_related("event").get(pk=session.pk)
 
-    # children, ticket, savepoint, registrant lock, held registrations, session lock,
-    # insert, counter, release
-    with django_assert_max_num_queries(9):
-        registration_children_create(guardian=guardian, session=session, children=children)
+    # savepoint; the registrant locked with their count, duplicates and ticket; the session
+    # locked; insert; counter; release. Ids instead of children: one more, to read them.
+    with django_assert_num_queries(6):
+        registration_children_create(guardian=guardian, session=session, children=[lea])
+    with django_assert_num_queries(7):
+        registration_children_create(guardian=guardian, session=session, children=[tom.pk])
+
+
+def test_a_ticket_given_by_an_id_of_another_event_or_no_id_is_refused(session):
+    other = event_make(slug="other")
+    guardian, children = family_make()
+
+    for ticket in (other.ticket_categories.get().pk, "not-a-number"):
+        with pytest.raises(ValidationError) as caught:
+            registration_children_create(
+                guardian=guardian, session=session, children=children, ticket_category=ticket
+            )
+        assert codes(caught.value) == ["ticket"]
+    _nothing_stored(session)
+
+
+def test_children_given_by_unknown_ids_are_refused(session):
+    guardian, children = family_make()
+
+    with pytest.raises(ValidationError) as caught:
+        registration_children_create(
+            guardian=guardian, session=session, children=[children[0].pk, 999999, "x"]
+        )
+
+    assert codes(caught.value) == ["not_your_child"]
+    _nothing_stored(session)
 
 
 # --- adults ----------------------------------------------------------------------------
