@@ -402,6 +402,9 @@ def test_the_price_comes_from_the_ticket_chosen_or_the_events_first(workshop, se
 
     assert free.price == 0 and free.ticket_category.name_en == "Child"
     assert paid.price == Decimal("12.50") and paid.ticket_category == member
+    stored = Registration.objects.get(pk=paid.pk)
+    assert (stored.price, stored.ticket_category_id) == (Decimal("12.50"), member.pk)
+    assert stored.created_at and stored.confirmed_at and stored.attendance == "unknown"
 
 
 def test_a_ticket_of_another_event_is_refused(session):

@@ -380,3 +380,40 @@ def test_raising_a_capacity_and_filling_offers_every_free_seat(full):
     assert _seats(session) == 3
     dan.refresh_from_db()
     assert dan.status == "waitlisted"
+
+
+# --- the claim link ----------------------------------------------------------------------
+
+
+def test_the_claim_link_asks_to_sign_in_then_for_a_click_that_claims_the_seat(full, client):
+    _session, ana, ben, *_ = full
+    registration_cancel(registration=ana, by=ana.registered_by)
+    url = f"/events/claim/{_offer(ben)}/"
+
+    assert client.get(url).status_code == 302  # to the sign-in page, and back
+    client.force_login(ben.registered_by)
+    page = client.get(url)
+    assert page.status_code == 200 and b'data-testid="claim"' in page.content
+    ben.refresh_from_db()
+    assert ben.status == "offered"  # opening the link claims nothing
+
+    answer = client.post(url, follow=True)
+
+    ben.refresh_from_db()
+    assert ben.status == "confirmed"
+    assert "The seat is yours: Ben is registered for “Build a robot”." in answer.content.decode()
+    again = client.post(url, follow=True)
+    assert "This link has already been used" in again.content.decode()
+
+
+def test_a_claim_link_of_someone_else_shows_why_and_claims_nothing(full, client):
+    _session, ana, ben, cleo, _ = full
+    registration_cancel(registration=ana, by=ana.registered_by)
+    client.force_login(cleo.registered_by)
+
+    answer = client.post(f"/events/claim/{_offer(ben)}/", follow=True)
+
+    assert answer.status_code == 200
+    assert "This seat was offered to someone else" in answer.content.decode()
+    ben.refresh_from_db()
+    assert ben.status == "offered"
