@@ -390,7 +390,7 @@ def _integrity_refusal(error: IntegrityError) -> ValidationError:
     text = str(error)
     if "events_session_not_oversold" in text:
         return ValidationError(_("This session is full."), code="full")
-    if "child" in text or "attendee" in text:
+    if "_once" in text or "UNIQUE constraint failed" in text:  # PostgreSQL, SQLite
         return ValidationError(
             _("Already registered for this session (or on its waitlist)."), code="duplicate"
         )
