@@ -26,25 +26,26 @@ from fabreck.events.selectors import waitlist_position
 # naming both, with one calendar entry.
 
 
-def event_place(event: Event) -> str:
-    """Where the event happens, as one line: the site's address or the venue."""
-    if event.site_id is not None:
-        site = event.site
-        return f"{site.name}, {site.street}, {site.postcode} {site.locality}"
-    return event.venue
+def _registration_place(event: Event) -> str:
+    """Where the event happens, in one line: its venue, else its site's address."""
+    if event.venue or event.site_id is None:
+        return event.venue
+    site = event.site
+    return f"{site.name}, {site.street}, {site.postcode} {site.locality}"
 
 
-def session_ics_event(*, session: Session, recipient) -> IcsEvent:
-    """The session as a calendar entry of this recipient (one per recipient and session, so
-    a second confirmation updates the same entry). Call it in the recipient's language."""
+def _registration_ics(session: Session) -> IcsEvent:
+    """The session as a calendar entry, one UID per session (as the notices of a moved or
+    cancelled session use: they update the same entry). Call it in the recipient's
+    language."""
     event = session.event
     return IcsEvent(
-        uid=f"events-session-{session.pk}-{recipient.pk}@fabreck",
+        uid=f"events-session-{session.pk}@fabreck",
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         summary=event.title,
         description=event.description,
-        location=event_place(event),
+        location=_registration_place(event),
         url=settings.SITE_URL,
         cancelled=session.status == Session.Status.CANCELLED,
         sequence=int(session.updated_at.timestamp()) % 2_000_000_000,
@@ -67,14 +68,16 @@ def _grouped(registrations: Iterable[Registration]):
     return list(groups.values())
 
 
-def _send(*, recipient, subject: str, template: str, context: dict, ics: Session | None = None):
+def _letter_send(
+    *, recipient, subject: str, template: str, context: dict, ics: Session | None = None
+):
     """Render and queue one e-mail in the recipient's language (subject is a callable so
     that it is translated in that language too)."""
     with translation.override(recipient.preferred_language):
         context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
         if "session" in context:
             context.setdefault("event", context["session"].event)
-            context.setdefault("place", event_place(context["session"].event))
+            context.setdefault("place", _registration_place(context["session"].event))
         message = EmailMessage(
             subject=subject(context),
             body=render_to_string(template, context),
@@ -83,9 +86,7 @@ def _send(*, recipient, subject: str, template: str, context: dict, ics: Session
         if ics is not None:
             message.attach(
                 "event.ics",
-                ics_calendar(
-                    [session_ics_event(session=ics, recipient=recipient)], method="PUBLISH"
-                ),
+                ics_calendar([_registration_ics(ics)], method="PUBLISH"),
                 "text/calendar",
             )
     email_send_on_commit(message)
@@ -94,7 +95,7 @@ def _send(*, recipient, subject: str, template: str, context: dict, ics: Session
 def registration_confirmation_send(*, registrations: list[Registration]) -> None:
     """The confirmation of seats in one session for one registrant, with a calendar entry."""
     for recipient, session, group in _grouped(registrations):
-        _send(
+        _letter_send(
             recipient=recipient,
             subject=lambda c: (
                 _("[Fabreck] Registration confirmed: %(event)s") % {"event": c["event"].title}
@@ -111,7 +112,7 @@ def waitlist_joined_send(*, registrations: list[Registration]) -> None:
     for recipient, session, group in _grouped(registrations):
         for registration in group:
             registration.waitlist_position = waitlist_position(registration=registration)
-        _send(
+        _letter_send(
             recipient=recipient,
             subject=lambda c: (
                 _("[Fabreck] On the waitlist: %(event)s") % {"event": c["event"].title}
@@ -138,7 +139,7 @@ def claim_url(token: str) -> str:
 def seat_offered_send(*, registration: Registration, token: str) -> None:
     """The offer of a freed seat to the next in line: the claim link and until when."""
     for recipient, session, group in _grouped([registration]):
-        _send(
+        _letter_send(
             recipient=recipient,
             subject=lambda c: (
                 _("[Fabreck] A seat is free for you: %(event)s") % {"event": c["event"].title}
@@ -156,11 +157,11 @@ def seat_offered_send(*, registration: Registration, token: str) -> None:
 def registration_reminders_send(*, registrations: list[Registration]) -> None:
     """The reminder before a session, one per registrant and session."""
     for recipient, session, group in _grouped(registrations):
-        _send(
+        _letter_send(
             recipient=recipient,
             subject=lambda c: (
                 _("[Fabreck] Reminder: %(event)s on %(date)s")
-                % {"event": c["event"].title, "date": _day(c["session"].starts_at)}
+                % {"event": c["event"].title, "date": _day_text(c["session"].starts_at)}
             ),
             template="events/email/reminder.txt",
             context={"session": session, "registrations": group},
@@ -168,5 +169,5 @@ def registration_reminders_send(*, registrations: list[Registration]) -> None:
         )
 
 
-def _day(moment: datetime) -> str:
+def _day_text(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")

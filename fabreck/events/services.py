@@ -81,11 +81,11 @@ Status = RegistrationStatus
 OFFER_TOKEN_BYTES = 32
 
 
-def _when(moment: datetime) -> str:
+def _moment_text(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-def _day(moment: datetime) -> str:
+def _day_text(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
@@ -110,13 +110,13 @@ def _session_open_check(session: Session, now: datetime) -> None:
     if session.registration_opens_at is not None and now < session.registration_opens_at:
         raise ValidationError(
             _("Registration for this session opens on %(when)s.")
-            % {"when": _when(session.registration_opens_at)},
+            % {"when": _moment_text(session.registration_opens_at)},
             code="not_open",
         )
     if session.registration_closes_at is not None and now >= session.registration_closes_at:
         raise ValidationError(
             _("Registration for this session closed on %(when)s.")
-            % {"when": _when(session.registration_closes_at)},
+            % {"when": _moment_text(session.registration_closes_at)},
             code="closed",
         )
 
@@ -171,7 +171,7 @@ def _child_refusal(child: Child, session: Session, today) -> ValidationError | N
             % {
                 "name": child.first_name,
                 "age": age,
-                "date": _day(session.starts_at),
+                "date": _day_text(session.starts_at),
                 "event": session.event.title,
                 "range": _age_range(session.event),
             },
@@ -722,7 +722,7 @@ def waitlist_fill(*, session: Session, now: datetime | None = None) -> list[Regi
         return _offers_make(_session_locked(session.pk), now)
 
 
-def _ensure_manages(user: User, event: Event) -> None:
+def _waitlist_staff_check(user: User, event: Event) -> None:
     if not user_manages_event(user=user, event=event):
         raise PermissionDenied(
             _("Only the people who run “%(event)s” may manage its waitlist.")
@@ -775,7 +775,7 @@ def waitlist_entry_remove(
 ) -> Registration:
     """Staff take an entry off a session's queue (waiting, or offered a seat: the seat then
     goes to the next in line). Code: not_waiting."""
-    _ensure_manages(by, registration.session.event)
+    _waitlist_staff_check(by, registration.session.event)
     if registration.status not in (Status.WAITLISTED, Status.OFFERED):
         raise ValidationError(_("This registration is not on the waitlist."), code="not_waiting")
     return registration_cancel(registration=registration, by=by, now=now)
@@ -783,7 +783,7 @@ def waitlist_entry_remove(
 
 def waitlist_offer_next(*, session: Session, by: User, now: datetime | None = None) -> Registration:
     """Staff offer a free seat to the next in line. Codes: waitlist_empty, full."""
-    _ensure_manages(by, session.event)
+    _waitlist_staff_check(by, session.event)
     now = now or timezone.now()
     with transaction.atomic():
         session = _session_locked(session.pk)
@@ -860,7 +860,7 @@ def registration_offer_claim(
     if registration.status == Status.EXPIRED:
         raise ValidationError(
             _("This offer expired on %(when)s: the seat went to the next person in line.")
-            % {"when": _when(registration.offer_expires_at)},
+            % {"when": _moment_text(registration.offer_expires_at)},
             code="offer_expired",
         )
     raise ValidationError(_("This offer was cancelled."), code="offer_cancelled")

@@ -70,6 +70,8 @@ def test_two_children_get_one_confirmation_in_the_guardians_language_with_a_cale
     assert "SUMMARY:Construis un robot" in ics
     assert f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in ics
     assert "LOCATION:FabLab\\, 1 rue du Test\\, Esch-sur-Alzette" in ics
+    # One entry per session: the notices of a moved or cancelled session update it.
+    assert f"UID:events-session-{session.pk}@fabreck" in ics
 
 
 def test_a_full_session_sends_the_waitlist_notice_with_each_childs_place(session):
