@@ -222,6 +222,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fabreck.events.tasks.children_anonymise_expired",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Seat offers not claimed in time pass to the next in line; reminders 48 h before.
+    "events-offers-expire": {
+        "task": "fabreck.events.tasks.registration_offers_expire",
+        "schedule": crontab(minute="*/5"),
+    },
+    "events-reminders": {
+        "task": "fabreck.events.tasks.registration_reminders_send",
+        "schedule": crontab(minute=0),
+    },
 }
 
 # --- API ------------------------------------------------------------------------------

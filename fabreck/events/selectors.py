@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Case, Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,6 +23,7 @@ from fabreck.events.models import (
     EventKind,
     EventStatus,
     Registration,
+    RegistrationStatus,
     Session,
     SessionStatus,
 )
@@ -740,3 +742,45 @@ def sites_for_event_form(*, user: User) -> list:
     if user.has_perm("events.change_event") or user.has_perm("accounts.manage_cluster"):
         return list(Site.objects.order_by("name"))
     return sites_run_by(user=user)
+
+
+# --- registrations and the waitlist -------------------------------------------------------
+
+
+def session_waitlist(*, session: Session) -> QuerySet[Registration]:
+    """The queue of a session in order of arrival: people waiting, and those offered a freed
+    seat who have not claimed it yet. For its staff only (children are named)."""
+    return (
+        Registration.objects.filter(
+            session=session,
+            status__in=[RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED],
+        )
+        .select_related("child", "attendee", "registered_by", "school")
+        .order_by("queued_at", "pk")
+    )
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    """1 for the next in line; None when the registration is not waiting. (One plain
+    statement: every waitlist notice of a rush asks it.)"""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    queued_at = connection.ops.adapt_datetimefield_value(registration.queued_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {Registration._meta.db_table}"  # noqa: S608  (a table name)
+            " WHERE session_id = %s AND status = 'waitlisted'"
+            " AND (queued_at < %s OR (queued_at = %s AND id < %s))",
+            [registration.session_id, queued_at, queued_at, registration.pk],
+        )
+        return cursor.fetchone()[0] + 1
+
+
+def user_is_cluster_member(*, user: User) -> bool:
+    """The user belongs to an organisation that is a member of the cluster."""
+    from fabreck.cluster.models import MembershipStatus
+    from fabreck.cluster.selectors import organisations_of
+
+    if not user.is_authenticated:
+        return False
+    return organisations_of(user=user).filter(organisation__status=MembershipStatus.MEMBER).exists()

@@ -122,3 +122,10 @@ urlpatterns += [
     ),
     path("events/<event_slug:slug>/", views.event_detail, name="detail"),
 ]
+
+# --- registrations and the waitlist -------------------------------------------------------
+
+
+urlpatterns += [
+    path("events/claim/<str:token>/", views.offer_claim, name="claim"),
+]

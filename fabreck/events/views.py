@@ -42,6 +42,7 @@ from fabreck.events.forms import (
 )
 from fabreck.events.mail import event_place, session_ics_event
 from fabreck.events.models import Audience, EventKind, TicketCategory
+from fabreck.events.services import registration_offer_claim
 
 # --- children's profiles, their data, attendance, statistics (evkids) ---------------------
 
@@ -912,3 +913,32 @@ def manage_session_move(request: HttpRequest, pk: int) -> HttpResponse:
         "events/manage/session_move.html",
         {**_session_context(session), "form": form, "preview": preview},
     )
+
+
+"""Pages of workshops and events. Sections are appended per capability."""
+
+
+# --- registrations and the waitlist -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
+    """The claim link of a freed seat. Opening it asks for a click (a link checker that
+    opens it claims nothing); the click claims the seat."""
+    if request.method == "POST":
+        try:
+            registration = registration_offer_claim(token=token, user=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+        else:
+            messages.success(
+                request,
+                _("The seat is yours: %(who)s is registered for “%(event)s”.")
+                % {
+                    "who": registration.attendee_label,
+                    "event": registration.session.event.title,
+                },
+            )
+        return redirect("core:home")
+    return render(request, "events/offer_claim.html", {"token": token})
