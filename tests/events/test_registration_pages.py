@@ -440,3 +440,33 @@ def test_lowering_or_keeping_the_capacity_offers_nothing(staffed):
     session_update(session=session, by=staff, capacity=1)
     ben.refresh_from_db()
     assert ben.status == "waitlisted"
+
+
+def test_the_ticket_chosen_is_the_one_paid(client, workshop):
+    sibling = TicketCategory.objects.create(
+        event=workshop.event, name_en="Sibling", price=3, position=1
+    )
+    guardian, (lea,) = family_make()
+    client.force_login(guardian)
+    form = _text(client.get(_register_url(workshop), {"kind": "children"}))
+    assert "Sibling — 3.00 EUR" in form
+    client.post(
+        _register_url(workshop),
+        {"kind": "children", "children": [lea.pk], "ticket_category": sibling.pk},
+    )
+    registration = Registration.objects.get(child=lea)
+    assert (registration.ticket_category, registration.price) == (sibling, 3)
+
+
+def test_adding_a_child_from_the_registration_form_comes_back_to_it(client, workshop):
+    guardian, _children = family_make()
+    client.force_login(guardian)
+    back = _register_url(workshop) + "?kind=children"
+    child = {"first_name": "Nora", "birth_date": "2018-03-04"}
+    added = client.post(reverse("events:child-add") + "?next=" + back, child)
+    assert added["Location"] == back
+    assert "Nora (" in _text(client.get(back))
+    elsewhere = client.post(
+        reverse("events:child-add") + "?next=https://evil.example/", {**child, "first_name": "Ida"}
+    )
+    assert elsewhere["Location"] == reverse("events:children")
