@@ -392,3 +392,99 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Every registrant receives it by e-mail, with the cancellation."),
     )
+
+
+# --- registration pages (evweb) -----------------------------------------------------------
+
+from django.utils.translation import ngettext  # noqa: E402
+
+from fabreck.events.models import School  # noqa: E402
+
+
+def _ticket_field(tickets) -> forms.ChoiceField | None:
+    """A choice of ticket when the event has more than one (else the service takes the
+    only one, or none for a free event)."""
+    if len(tickets) < 2:
+        return None
+    return forms.ChoiceField(
+        label=_("Ticket"),
+        choices=[
+            (
+                str(t.pk),
+                f"{t.name} — {_('Free') if t.is_free else f'{t.price} EUR'}",
+            )
+            for t in tickets
+        ],
+    )
+
+
+class ChildrenRegistrationForm(forms.Form):
+    """The guardian ticks the children to register for one session."""
+
+    children = forms.MultipleChoiceField(
+        label=_("Children"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one child to register.")},
+    )
+
+    def __init__(self, *args, children_ages=(), tickets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children"].choices = [
+            (
+                str(child.pk),
+                ngettext(
+                    "%(name)s (%(age)d year old on the day)",
+                    "%(name)s (%(age)d years old on the day)",
+                    age,
+                )
+                % {"name": child.first_name, "age": age},
+            )
+            for child, age in children_ages
+        ]
+        ticket = _ticket_field(list(tickets))
+        if ticket is not None:
+            self.fields["ticket_category"] = ticket
+
+
+class AdultRegistrationForm(forms.Form):
+    def __init__(self, *args, tickets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = _ticket_field(list(tickets))
+        if ticket is not None:
+            self.fields["ticket_category"] = ticket
+
+
+class SchoolClassForm(forms.Form):
+    """A teacher registers a class: its school from the list, or typed in."""
+
+    school = forms.ModelChoiceField(
+        label=_("School"),
+        queryset=School.objects.select_related("commune").order_by("name"),
+        required=False,
+        empty_label=_("— not in the list: type it below —"),
+    )
+    school_name = forms.CharField(label=_("New school: name"), max_length=160, required=False)
+    school_commune = forms.ModelChoiceField(
+        label=_("New school: commune"),
+        queryset=Commune.objects.order_by("name"),
+        required=False,
+    )
+    grade = forms.CharField(
+        label=_("Grade or class"), max_length=20, help_text=_("For example C3.1 or 5e.")
+    )
+    pupils = forms.IntegerField(label=_("Pupils"), min_value=1, max_value=200)
+    accompanying_adults = forms.IntegerField(
+        label=_("Accompanying adults"), min_value=0, max_value=50, initial=0
+    )
+
+    def __init__(self, *args, tickets=(), **kwargs):
+        super().__init__(*args, prefix="class", **kwargs)
+        ticket = _ticket_field(list(tickets))
+        if ticket is not None:
+            self.fields["ticket_category"] = ticket
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("school") and not (data.get("school_name") or "").strip():
+            self.add_error("school", _("Choose the class's school or type its name."))
+        return data

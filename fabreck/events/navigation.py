@@ -54,3 +54,8 @@ nav_register(NavEntry("events", _("Workshops & events"), "events:list", everyone
 nav_register(
     NavEntry("events-manage", _("Manage events"), "events:manage", _runs_events, 24, "user")
 )
+
+
+# --- registration pages (evweb) ------------------------------------------------------------
+
+nav_register(NavEntry("events-my", _("My registrations"), "events:my", authenticated, 23, "user"))

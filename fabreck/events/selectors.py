@@ -784,3 +784,69 @@ def user_is_cluster_member(*, user: User) -> bool:
     if not user.is_authenticated:
         return False
     return organisations_of(user=user).filter(organisation__status=MembershipStatus.MEMBER).exists()
+
+
+# --- registration pages: my registrations, a registrant's view of a session (evweb) --------
+
+
+def registrations_of(*, user: User) -> QuerySet[Registration]:
+    """The registrations a person made or attends (their children's, their classes', their
+    own), most recent session first."""
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(Q(registered_by=user) | Q(attendee=user))
+        .select_related("session__event__site", "child", "attendee", "school", "ticket_category")
+        .order_by("-session__starts_at", "queued_at", "pk")
+    )
+
+
+def registration_own(*, user: User, pk: int) -> Registration:
+    """One of the user's own registrations (made or attended), else 404 as if it did not
+    exist (staff manage theirs from the staff pages)."""
+    return get_object_or_404(registrations_of(user=user), pk=pk)
+
+
+def registrations_with_positions(registrations) -> list[Registration]:
+    """The registrations, each waiting one with its `position` in the queue."""
+    rows = list(registrations)
+    for registration in rows:
+        registration.position = waitlist_position(registration=registration)
+    return rows
+
+
+def my_registrations(*, user: User, now: datetime | None = None) -> tuple[list, list]:
+    """(upcoming, past) registrations of `user`, each waiting one with its position.
+    Upcoming: sessions not ended yet, soonest first; past: the latest 100, latest first."""
+    now = now or timezone.now()
+    rows = registrations_of(user=user)
+    upcoming = rows.filter(session__ends_at__gt=now).order_by("session__starts_at", "pk")[:300]
+    past = rows.filter(session__ends_at__lte=now)[:100]
+    return registrations_with_positions(upcoming), list(past)
+
+
+def session_registrations_of(*, user: User, session: Session) -> list[Registration]:
+    """What `user` registered in one session (the page after registering)."""
+    return registrations_with_positions(
+        registrations_of(user=user).filter(session=session).order_by("-created_at", "pk")
+    )
+
+
+def children_for_session(*, guardian: User, session: Session) -> list[tuple[Child, int]]:
+    """The guardian's children, each with their age on the session's day."""
+    day = timezone.localdate(session.starts_at)
+    return [(child, child.age_on(day)) for child in children_of(guardian=guardian)]
+
+
+def waitlist_rows(*, session: Session) -> list[Registration]:
+    """The staff's view of a session's queue: waiting entries numbered 1, 2… in order of
+    arrival, open offers (position None) in their place."""
+    rows = list(session_waitlist(session=session))
+    position = 0
+    for registration in rows:
+        if registration.status == RegistrationStatus.WAITLISTED:
+            position += 1
+            registration.position = position
+        else:
+            registration.position = None
+    return rows

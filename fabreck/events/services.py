@@ -975,7 +975,8 @@ def session_update(
     closes_at=_UNSET,
 ) -> Session:
     """Change a session's seats or registration window. The capacity never goes below the
-    seats already taken (confirmed registrations and open offers)."""
+    seats already taken (confirmed registrations and open offers); seats added are offered
+    to the waitlist at once, in the same transaction."""
     _ensure_manages(by, session.event)
     with transaction.atomic():
         session = session_for_update(session_id=session.pk)
@@ -994,7 +995,10 @@ def session_update(
                     },
                     code="below_taken",
                 )
+            raised = capacity > session.capacity
             session.capacity = capacity
+        else:
+            raised = False
         opens = session.registration_opens_at if opens_at is _UNSET else opens_at
         closes = session.registration_closes_at if closes_at is _UNSET else closes_at
         opens, closes = _window_for(
@@ -1002,6 +1006,9 @@ def session_update(
         )
         session.registration_opens_at, session.registration_closes_at = opens, closes
         session.save()
+        if raised:  # the new seats go to the waitlist first (evweb)
+            waitlist_fill(session=session)
+            session.refresh_from_db(fields=["seats_taken"])
     return session
 
 
@@ -1988,3 +1995,44 @@ def registration_reminders_send(*, now: datetime | None = None) -> int:
         Registration.objects.filter(pk__in=[r.pk for r in due]).update(reminder_sent_at=now)
         _on_commit(events_mail.registration_reminders_send, registrations=due)
     return len(due)
+
+
+# --- registration pages: a school class with its school (evweb) ----------------------------
+
+
+def school_class_register(
+    *,
+    teacher: User,
+    session: Session,
+    school: School | int | None = None,
+    school_name: str = "",
+    school_commune=None,
+    grade: str,
+    pupils: int,
+    accompanying_adults: int = 0,
+    ticket_category: TicketCategory | int | None = None,
+) -> Registration:
+    """Register a school class, its school chosen from the list or typed in (name and
+    commune: found again when it exists, created otherwise). One transaction: a refused
+    class leaves no new school behind. Codes: those of registration_school_class_create,
+    and school when neither a school nor a name is given."""
+    name = " ".join((school_name or "").split())[: School._meta.get_field("name").max_length]
+    if school is None and not name:
+        raise ValidationError(
+            {"school": ValidationError(_("Choose the class's school or type its name."))},
+            code="school",
+        )
+    with transaction.atomic():
+        if school is None:
+            school = School.objects.filter(name__iexact=name, commune=school_commune).first()
+            if school is None:
+                school = School.objects.create(name=name, commune=school_commune)
+        return registration_school_class_create(
+            teacher=teacher,
+            session=session,
+            school=school,
+            grade=grade,
+            pupils=pupils,
+            accompanying_adults=accompanying_adults,
+            ticket_category=ticket_category,
+        )

@@ -129,3 +129,33 @@ urlpatterns += [
 urlpatterns += [
     path("events/claim/<str:token>/", views.offer_claim, name="claim"),
 ]
+
+
+# --- registration pages: register, my registrations, the staff's waitlist (evweb) ---------
+
+
+urlpatterns += [
+    path("events/sessions/<int:pk>/register/", views.session_register, name="register"),
+    path("events/sessions/<int:pk>/registered/", views.session_registered, name="registered"),
+    path("events/my/", views.my_registrations, name="my"),
+    path(
+        "events/my/<int:pk>/cancel/",
+        views.my_registration_cancel,
+        name="registration-cancel",
+    ),
+    path(
+        "events/manage/sessions/<int:pk>/waitlist/",
+        views.session_waitlist,
+        name="session-waitlist",
+    ),
+    path(
+        "events/manage/sessions/<int:pk>/waitlist/offer/",
+        views.session_waitlist_offer,
+        name="session-waitlist-offer",
+    ),
+    path(
+        "events/manage/sessions/<int:pk>/waitlist/<int:registration>/remove/",
+        views.session_waitlist_remove,
+        name="session-waitlist-remove",
+    ),
+]

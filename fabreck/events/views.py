@@ -23,6 +23,7 @@ from django.views.decorators.http import (
 )
 
 from fabreck.core.exports import csv_response, xlsx_response
+from fabreck.core.http import safe_next_url
 from fabreck.core.ics import ics_calendar
 from fabreck.events import selectors, services
 from fabreck.events import selectors as _kids_selectors
@@ -94,7 +95,10 @@ def _child_form_page(request: HttpRequest, child=None) -> HttpResponse:
                     messages.success(
                         request, _("%(name)s's profile was saved.") % {"name": child.first_name}
                     )
-                return redirect("events:children")
+                # Back to the registration that sent them here, if any (evweb).
+                return redirect(
+                    safe_next_url(request, request.GET.get("next"), reverse("events:children"))
+                )
             except ValidationError as error:
                 _kids_form_errors(form, error)
         status = 400
@@ -940,5 +944,239 @@ def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
                     "event": registration.session.event.title,
                 },
             )
-        return redirect("core:home")
+        return redirect("events:my")
     return render(request, "events/offer_claim.html", {"token": token})
+
+
+# --- registration pages: register, my registrations, the staff's waitlist (evweb) ---------
+
+from django.http import Http404  # noqa: E402
+
+from fabreck.events.forms import (  # noqa: E402
+    AdultRegistrationForm,
+    ChildrenRegistrationForm,
+    SchoolClassForm,
+)
+from fabreck.events.models import CHILDREN_KINDS, CLUSTER_KINDS  # noqa: E402
+
+REGISTRATION_KINDS = ("children", "adult", "school_class")
+
+
+def _registration_options(user, event) -> dict:
+    """Which registration forms a person sees for an event (the services decide the rest)."""
+    guardian = user.has_perm("accounts.register_children")
+    return {
+        "children_allowed": guardian
+        and event.kind not in CLUSTER_KINDS
+        and event.kind != EventKind.TRAINING,
+        "adult_allowed": event.kind not in CHILDREN_KINDS,
+        "class_allowed": guardian and event.accepts_school_classes,
+    }
+
+
+def _registration_forms(request: HttpRequest, session, options: dict, kind: str | None) -> dict:
+    tickets = list(session.event.ticket_categories.all())
+    children_ages = (
+        selectors.children_for_session(guardian=request.user, session=session)
+        if options["children_allowed"]
+        else []
+    )
+    data = request.POST if request.method == "POST" else None
+    return {
+        "children_ages": children_ages,
+        "children_form": ChildrenRegistrationForm(
+            data if kind == "children" else None, children_ages=children_ages, tickets=tickets
+        ),
+        "adult_form": AdultRegistrationForm(data if kind == "adult" else None, tickets=tickets),
+        "class_form": SchoolClassForm(data if kind == "school_class" else None, tickets=tickets),
+    }
+
+
+def _register(request: HttpRequest, session, kind: str, forms: dict) -> bool:
+    """Call the service for the posted form; True when registered. Refusals land on the
+    form; another guardian's child is a 404 (nobody learns it exists)."""
+    user = request.user
+    if kind == "children":
+        form = forms["children_form"]
+        if not user.has_perm("accounts.register_children"):
+            raise PermissionDenied(_("Only guardians may register children."))
+        own = {str(child.pk): child for child, _age in forms["children_ages"]}
+        if any(pk not in own for pk in request.POST.getlist("children")):
+            raise Http404
+        if not form.is_valid():
+            return False
+        try:
+            services.registration_children_create(
+                guardian=user,
+                session=session,
+                children=[own[pk] for pk in form.cleaned_data["children"]],
+                ticket_category=form.cleaned_data.get("ticket_category"),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return False
+        return True
+    if kind == "adult":
+        form = forms["adult_form"]
+        if not form.is_valid():
+            return False
+        try:
+            services.registration_adult_create(
+                user=user, session=session, ticket_category=form.cleaned_data.get("ticket_category")
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return False
+        return True
+    form = forms["class_form"]
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.school_class_register(
+            teacher=user,
+            session=session,
+            school=data["school"],
+            school_name=data["school_name"],
+            school_commune=data["school_commune"],
+            grade=data["grade"],
+            pupils=data["pupils"],
+            accompanying_adults=data["accompanying_adults"],
+            ticket_category=data.get("ticket_category"),
+        )
+    except ValidationError as error:
+        _form_errors_from(form, error, {"pupils": "pupils"})
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register for one session: children (guardians), a school class (teachers), oneself
+    (adults). A full session puts people on its waitlist. htmx loads the forms into the
+    event page; without JavaScript this is a page of its own."""
+    session = selectors.session_public(pk=pk, viewer=request.user)
+    event = session.event
+    session.state = selectors.session_state(session, now=timezone.now())
+    options = _registration_options(request.user, event)
+    kind = (request.POST if request.method == "POST" else request.GET).get("kind")
+    if kind not in REGISTRATION_KINDS:
+        kind = None
+    forms = _registration_forms(request, session, options, kind)
+    status = 200
+    if request.method == "POST":
+        if kind is None:
+            messages.error(request, _("Choose whom to register."))
+            status = 400
+        elif _register(request, session, kind, forms):
+            return redirect("events:registered", session.pk)
+        else:
+            status = 400
+    context = {"event": event, "session": session, "kind": kind, **options, **forms}
+    if request.htmx and request.method == "GET":
+        return render(request, "events/_register_forms.html", context)
+    return render(request, "events/register.html", context, status=status)
+
+
+@login_required
+@require_GET
+def session_registered(request: HttpRequest, pk: int) -> HttpResponse:
+    """After registering: each registration of the person in this session, confirmed or
+    on the waitlist with its position."""
+    session = selectors.session_public(pk=pk, viewer=request.user)
+    return render(
+        request,
+        "events/registered.html",
+        {
+            "event": session.event,
+            "session": session,
+            "registrations": selectors.session_registrations_of(user=request.user, session=session),
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_registrations(request: HttpRequest) -> HttpResponse:
+    upcoming, past = selectors.my_registrations(user=request.user)
+    return render(
+        request,
+        "events/my_registrations.html",
+        {"upcoming": upcoming, "past": past, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel one of one's registrations, after a confirmation."""
+    registration = selectors.registration_own(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            services.registration_cancel(registration=registration, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+        else:
+            messages.success(
+                request,
+                _("The registration of %(who)s for “%(event)s” is cancelled.")
+                % {
+                    "who": registration.attendee_label,
+                    "event": registration.session.event.title,
+                },
+            )
+        return redirect("events:my")
+    return render(request, "events/registration_cancel.html", {"registration": registration})
+
+
+@login_required
+@require_GET
+def session_waitlist(request: HttpRequest, pk: int) -> HttpResponse:
+    """The staff's view of a session's queue, in order of arrival, with the open offers."""
+    session = selectors.session_managed(user=request.user, pk=pk)
+    return render(
+        request,
+        "events/manage/waitlist.html",
+        {
+            **_session_context(session),
+            "rows": selectors.waitlist_rows(session=session),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_waitlist_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_managed(user=request.user, pk=pk)
+    try:
+        registration = services.waitlist_offer_next(session=session, by=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("A seat is offered to %(who)s; the claim link is on its way by e-mail.")
+            % {"who": registration.attendee_label},
+        )
+    return redirect("events:session-waitlist", session.pk)
+
+
+@login_required
+@require_POST
+def session_waitlist_remove(request: HttpRequest, pk: int, registration: int) -> HttpResponse:
+    session = selectors.session_managed(user=request.user, pk=pk)
+    entry = get_object_or_404(
+        session.registrations.select_related("child", "school"), pk=registration
+    )
+    entry.session = session
+    try:
+        services.waitlist_entry_remove(registration=entry, by=request.user)
+    except ValidationError as error:
+        _say(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(who)s is off the waitlist.") % {"who": entry.attendee_label},
+        )
+    return redirect("events:session-waitlist", session.pk)
