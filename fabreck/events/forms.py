@@ -10,9 +10,10 @@ from django.core.validators import FileExtensionValidator
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from fabreck.cluster.models import Commune
-from fabreck.events.models import Audience, EventKind
+from fabreck.events.models import Audience, EventKind, School
 from fabreck.events.selectors import CatalogueFilters
 
 # --- children's profiles (evkids) ----------------------------------------------------------
@@ -395,10 +396,6 @@ class ReasonForm(forms.Form):
 
 
 # --- registration pages (evweb) -----------------------------------------------------------
-
-from django.utils.translation import ngettext  # noqa: E402
-
-from fabreck.events.models import School  # noqa: E402
 
 
 def _ticket_field(tickets) -> forms.ChoiceField | None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,10 +30,13 @@ from fabreck.events import selectors as _kids_selectors
 from fabreck.events import services as _kids_services
 from fabreck.events.forms import (
     DATE_SLOTS,
+    AdultRegistrationForm,
     ChildForm,
+    ChildrenRegistrationForm,
     DatesSessionsForm,
     EventForm,
     ReasonForm,
+    SchoolClassForm,
     SessionEditForm,
     SessionMoveForm,
     StatisticsFilterForm,
@@ -42,7 +45,7 @@ from fabreck.events.forms import (
     catalogue_filters_from,
 )
 from fabreck.events.mail import event_place, session_ics_event
-from fabreck.events.models import Audience, EventKind, TicketCategory
+from fabreck.events.models import CHILDREN_KINDS, CLUSTER_KINDS, Audience, EventKind, TicketCategory
 from fabreck.events.services import registration_offer_claim
 
 # --- children's profiles, their data, attendance, statistics (evkids) ---------------------
@@ -950,14 +953,6 @@ def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- registration pages: register, my registrations, the staff's waitlist (evweb) ---------
 
-from django.http import Http404  # noqa: E402
-
-from fabreck.events.forms import (  # noqa: E402
-    AdultRegistrationForm,
-    ChildrenRegistrationForm,
-    SchoolClassForm,
-)
-from fabreck.events.models import CHILDREN_KINDS, CLUSTER_KINDS  # noqa: E402
 
 REGISTRATION_KINDS = ("children", "adult", "school_class")
 
