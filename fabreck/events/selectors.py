@@ -784,3 +784,91 @@ def user_is_cluster_member(*, user: User) -> bool:
     if not user.is_authenticated:
         return False
     return organisations_of(user=user).filter(organisation__status=MembershipStatus.MEMBER).exists()
+
+
+# --- registrations and the waitlist API (evapi) --------------------------------------------
+
+from django.db.models import IntegerField, OuterRef, Subquery, Value  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+
+
+def _queue_ahead() -> Subquery:
+    """How many are waiting before the outer registration in its session's queue."""
+    ahead = (
+        Registration.objects.filter(
+            session_id=OuterRef("session_id"), status=RegistrationStatus.WAITLISTED
+        )
+        .filter(
+            Q(queued_at__lt=OuterRef("queued_at"))
+            | Q(queued_at=OuterRef("queued_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(ahead, output_field=IntegerField())
+
+
+def registrations_of(*, user: User, when: str = "", now: datetime | None = None) -> QuerySet:
+    """The registrations `user` made or attends (children's, classes', their own), with the
+    place of each waiting one in its queue (`waitlist_position`). `when`: "upcoming"
+    (sessions not over, soonest first), "past" (latest first) or "" (everything, latest
+    first)."""
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    now = now or timezone.now()
+    rows = (
+        Registration.objects.filter(Q(registered_by=user) | Q(attendee=user))
+        .select_related("session__event", "child", "attendee", "school__commune")
+        .annotate(
+            waitlist_position=Case(
+                When(
+                    status=RegistrationStatus.WAITLISTED,
+                    then=Coalesce(_queue_ahead(), Value(0)) + 1,
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+    )
+    if when == "upcoming":
+        return rows.filter(session__ends_at__gt=now).order_by("session__starts_at", "pk")
+    if when == "past":
+        rows = rows.filter(session__ends_at__lte=now)
+    return rows.order_by("-session__starts_at", "-pk")
+
+
+def registration_visible(*, user: User, pk) -> Registration:
+    """A registration `user` may see (theirs, or of an event they run); 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    registration = (
+        Registration.objects.filter(pk=pk)
+        .select_related("session__event__site", "child", "attendee", "school__commune")
+        .first()
+    )
+    if registration is None or not user_sees_registration(user=user, registration=registration):
+        raise Http404
+    return registration
+
+
+def session_waitlist_view(*, session: Session) -> dict:
+    """A session's queue for its staff: entries in order of arrival, each waiting one with
+    its position (open offers have none), and the counts."""
+    entries = list(session_waitlist(session=session))
+    position = 0
+    for entry in entries:
+        if entry.status == RegistrationStatus.WAITLISTED:
+            position += 1
+            entry.position = position
+        else:
+            entry.position = None
+    return {
+        "session": session,
+        "waiting": position,
+        "offered": len(entries) - position,
+        "entries": entries,
+    }
