@@ -157,13 +157,16 @@ def api_token_is_well_formed(secret: str) -> bool:
 
 def api_token_use(*, secret: str) -> User | None:
     """The active user owning this token, or None; records when the token was last used."""
-    token = (
+    # The digest is unique: no ORDER BY (`.first()` would sort by the model's ordering on
+    # every API request).
+    found = list(
         ApiToken.objects.select_related("user")
         .filter(digest=api_token_digest(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
+        .order_by()[:1]
     )
-    if token is None:
+    if not found:
         return None
+    token = found[0]
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -356,7 +356,7 @@ def _registration_call(function, /, **kwargs):
 def _session_for_registration(request: Request, pk: int) -> Session:
     """The session to register for, with its event (the services read nothing else); a
     draft event's sessions do not exist for those who do not run it."""
-    session = Session.objects.select_related("event").filter(pk=pk).first()
+    session = selectors.session_with_event(pk=pk)
     if session is None or (
         session.event.status == "draft"
         and not selectors.user_manages_event(user=request.user, event=session.event)
@@ -413,7 +413,7 @@ class RegistrationListCreateView(APIView):
                 child.pk: child
                 for child in Child.objects.filter(
                     guardian=user, anonymised_at__isnull=True, pk__in=ids
-                )
+                ).order_by()
             }
             # Someone else's child (or none) stays an id: the service refuses it in its
             # own words, without telling whether it exists.

@@ -872,3 +872,52 @@ def session_waitlist_view(*, session: Session) -> dict:
         "offered": len(entries) - position,
         "entries": entries,
     }
+
+
+def _row_reader(model, alias: str):
+    """The columns of `model` as `alias`.<column> for a plain SELECT, and a function making
+    an instance from them with the database's converters applied (what the ORM's compiler
+    does for each query; here it is worked out once per database)."""
+    fields = model._meta.concrete_fields
+    cols = [field.get_col(alias) for field in fields]
+    converters = [
+        [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)] for col in cols
+    ]
+    names = [field.attname for field in fields]
+
+    def make(values):
+        values = list(values)
+        for i, column_converters in enumerate(converters):
+            for converter in column_converters:
+                values[i] = converter(values[i], cols[i], connection)
+        return model.from_db(connection.alias, names, values)
+
+    sql = ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields)
+    return sql, len(fields), make
+
+
+_SESSION_READERS: dict[str, tuple] = {}
+
+
+def session_with_event(*, pk: int) -> Session | None:
+    """The session with its event in one plain statement (a registration's first read: the
+    ORM would spend longer building the query than the database answering it)."""
+    readers = _SESSION_READERS.get(connection.vendor)
+    if readers is None:
+        readers = _SESSION_READERS[connection.vendor] = (
+            _row_reader(Session, "s"),
+            _row_reader(Event, "e"),
+        )
+    (session_sql, width, session_make), (event_sql, _width, event_make) = readers
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {session_sql}, {event_sql} FROM {Session._meta.db_table} s"  # noqa: S608
+            f" JOIN {Event._meta.db_table} e ON e.id = s.event_id WHERE s.id = %s",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session = session_make(row[:width])
+    Session.event.field.set_cached_value(session, event_make(row[width:]))
+    return session

@@ -271,6 +271,16 @@ from fabreck.events.models import RegistrationKind, RegistrationStatus  # noqa: 
 from fabreck.events.selectors import waitlist_position as _waitlist_position  # noqa: E402
 
 _UNSET = object()
+_MOMENT = serializers.DateTimeField()
+_PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+def _moment_json(moment) -> str | None:
+    return None if moment is None else _MOMENT.to_representation(moment)
+
+
+def _price_text(price) -> str:
+    return _PRICE.to_representation(price)
 
 
 class RegistrationCreateSerializer(serializers.Serializer):
@@ -337,6 +347,33 @@ class RegistrationSerializer(serializers.Serializer):
     offer_expires_at = serializers.DateTimeField(allow_null=True)
     confirmed_at = serializers.DateTimeField(allow_null=True)
     cancelled_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, registration) -> dict:
+        """The fields above, read straight from the registration: DRF's field-by-field
+        representation (a deep copy of the fields per serializer) costs more than the
+        registration's own statements in a rush. The declared fields document the shape."""
+        session = registration.session
+        event = session.event
+        return {
+            "id": registration.pk,
+            "kind": registration.kind,
+            "status": registration.status,
+            "seats": registration.seats,
+            "waitlist_position": self.get_waitlist_position(registration),
+            "price": _price_text(registration.price),
+            "ticket_category": registration.ticket_category_id,
+            "attendee": registration.attendee_label,
+            "child": registration.child_id,
+            "session": registration.session_id,
+            "event": event.slug,
+            "event_title": event.title,
+            "starts_at": _moment_json(session.starts_at),
+            "ends_at": _moment_json(session.ends_at),
+            "queued_at": _moment_json(registration.queued_at),
+            "offer_expires_at": _moment_json(registration.offer_expires_at),
+            "confirmed_at": _moment_json(registration.confirmed_at),
+            "cancelled_at": _moment_json(registration.cancelled_at),
+        }
 
     def get_waitlist_position(self, registration) -> int | None:
         if registration.status != RegistrationStatus.WAITLISTED:

@@ -360,3 +360,29 @@ def test_the_waitlist_is_hidden_from_everyone_but_the_staff(client, workshop):
         assert _post(client, f"sessions/{workshop.pk}/waitlist/offer-next/", user).status_code == (
             404
         )
+
+
+def test_the_lean_representation_matches_the_declared_fields(workshop):
+    from rest_framework import serializers
+
+    from fabreck.events.selectors import session_with_event
+    from fabreck.events.serializers import RegistrationSerializer
+
+    _guardian, (lea,) = family_make(names=("Lea",))
+    registration = registration_make(workshop, child=lea, status="waitlisted")
+    registration = Registration.objects.select_related("session__event", "child").get(
+        pk=registration.pk
+    )
+
+    lean = RegistrationSerializer(registration).data
+    declared = serializers.Serializer.to_representation(RegistrationSerializer(), registration)
+
+    assert lean == declared
+    assert lean["waitlist_position"] == 1
+    read = session_with_event(pk=workshop.pk)
+    assert (read.starts_at, read.capacity, read.event.title) == (
+        workshop.starts_at,
+        workshop.capacity,
+        "Build a robot",
+    )
+    assert session_with_event(pk=workshop.pk + 1000) is None
