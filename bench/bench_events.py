@@ -190,6 +190,62 @@ def _rush(port: int, session_id: int, attempts: list[tuple[str, int]]) -> dict:
     return {"seconds": seconds, "latencies": latencies, "statuses": statuses}
 
 
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every process we can read."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        found.append((int(entry.name), parent, cmdline))
+    return found
+
+
+def _server_pids(port: int) -> dict[str, list[int]]:
+    """The gunicorn processes serving `port` and the PostgreSQL processes of the throwaway
+    server (by its port), so their CPU time can be read around the rush."""
+    db_port = os.environ["DATABASE_URL"].rsplit(":", 1)[-1].split("/")[0]
+    processes = _processes()
+    masters = []
+    for pid, _parent, cmdline in processes:
+        if "gunicorn" in cmdline or "fabreck" in cmdline:
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+            if f"FABRECK_BIND=127.0.0.1:{port}".encode() in environ:
+                masters.append(pid)
+    postmasters = [
+        pid
+        for pid, _p, cmdline in processes
+        if "postgres" in cmdline and f"-p {db_port}" in cmdline
+    ]
+    return {
+        "gunicorn": [pid for pid, parent, _c in processes if parent in masters or pid in masters],
+        "postgres": [
+            pid for pid, parent, _c in processes if parent in postmasters or pid in postmasters
+        ],
+    }
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _is_error_shape(payload: bytes) -> bool:
     try:
         error = json.loads(payload)["error"]
@@ -268,7 +324,14 @@ def measure(var_dir: Path) -> int:
             if conn.getresponse().status != 200:
                 raise BenchError("the warm-up read of the registrations failed")
             conn.close()
+        pids = _server_pids(port)
+        cpu_before = {name: _cpu_seconds(group) for name, group in pids.items()}
         rush = _rush(port, session_id, attempts)
+        cpu = {
+            name: round((_cpu_seconds(group) - cpu_before[name]) * 1000 / GUARDIANS, 2)
+            for name, group in pids.items()
+        }
+        log(f"CPU per registration (ms): {cpu}, processes {pids}")
     audit = _audit(session_id)
     answered = len(rush["latencies"])
     log(f"rush answers {dict(sorted(rush['statuses'].items()))} in {rush['seconds']:.1f} s")
@@ -292,6 +355,8 @@ def measure(var_dir: Path) -> int:
         "gunicorn_workers": 2,
         "seconds": round(rush["seconds"], 2),
         "answers": {str(k): v for k, v in sorted(rush["statuses"].items())},
+        "cpu_ms_per_request": cpu,
+        "load_avg_1m": os.getloadavg()[0],
         **audit,
     }
     report(
