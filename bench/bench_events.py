@@ -190,6 +190,41 @@ def _rush(port: int, session_id: int, attempts: list[tuple[str, int]]) -> dict:
     return {"seconds": seconds, "latencies": latencies, "statuses": statuses}
 
 
+def _baseline(port: int, attempts: list[tuple[str, int]]) -> float:
+    """The same clients each GET /api/v1/me/ once per guardian (token auth, DRF, a tiny
+    answer): the floor a registration's cost is compared with. Returns the seconds."""
+    lock = threading.Lock()
+    state = {"next": 0}
+    failures: list[str] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                index = state["next"]
+                state["next"] += 1
+            if index >= len(attempts):
+                break
+            conn.request(
+                "GET", "/api/v1/me/", headers={"Authorization": f"Token {attempts[index][0]}"}
+            )
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(str(response.status))
+        conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(RUSH_CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise BenchError(f"GET /api/v1/me/ failed: {failures[:5]}")
+    return time.perf_counter() - started
+
+
 def _processes() -> list[tuple[int, int, str]]:
     """(pid, parent pid, command line) of every process we can read."""
     found = []
@@ -332,6 +367,16 @@ def measure(var_dir: Path) -> int:
             for name, group in pids.items()
         }
         log(f"CPU per registration (ms): {cpu}, processes {pids}")
+        cpu_before = {name: _cpu_seconds(group) for name, group in pids.items()}
+        baseline_seconds = _baseline(port, attempts)
+        baseline_cpu = {
+            name: round((_cpu_seconds(group) - cpu_before[name]) * 1000 / GUARDIANS, 2)
+            for name, group in pids.items()
+        }
+        log(
+            f"baseline GET /api/v1/me/: {GUARDIANS / baseline_seconds:.0f} req/s,"
+            f" CPU per request (ms) {baseline_cpu}"
+        )
     audit = _audit(session_id)
     answered = len(rush["latencies"])
     log(f"rush answers {dict(sorted(rush['statuses'].items()))} in {rush['seconds']:.1f} s")
@@ -356,6 +401,8 @@ def measure(var_dir: Path) -> int:
         "seconds": round(rush["seconds"], 2),
         "answers": {str(k): v for k, v in sorted(rush["statuses"].items())},
         "cpu_ms_per_request": cpu,
+        "baseline_me_rps": round(GUARDIANS / baseline_seconds, 1),
+        "baseline_me_cpu_ms_per_request": baseline_cpu,
         "load_avg_1m": os.getloadavg()[0],
         **audit,
     }
