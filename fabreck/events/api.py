@@ -8,20 +8,21 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fabreck.core.api import Pagination, service_error
+from fabreck.core.api import Pagination, Refused, service_error
 from fabreck.events import selectors, services
 from fabreck.events import selectors as _attendance_selectors
 from fabreck.events import services as _attendance_services
 from fabreck.events.forms import catalogue_filters_from
-from fabreck.events.models import Session
+from fabreck.events.models import Child, RegistrationKind, Session
 from fabreck.events.serializers import (
     AttendanceMarkSerializer,
     AttendanceRowSerializer,
@@ -30,11 +31,15 @@ from fabreck.events.serializers import (
     EventDetailSerializer,
     EventSerializer,
     NoShowsMarkedSerializer,
+    OfferClaimSerializer,
+    RegistrationCreateSerializer,
+    RegistrationSerializer,
     SessionCancelSerializer,
     SessionMoveSerializer,
     SessionsCreateSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
+    SessionWaitlistSerializer,
     TrainingResultSerializer,
 )
 
@@ -320,3 +325,239 @@ class SessionMoveView(APIView):
             services.session_move, session=session, by=request.user, **data.validated_data
         )
         return Response(SessionSerializer(get_object_or_404(Session, pk=session.pk)).data)
+
+
+# --- registrations and the waitlist (evapi) -------------------------------------------------
+
+
+# Refusals with these codes mean "no room": the API answers 409 Conflict (as a taken slot
+# of the FabLab does); every other refusal is a 400.
+_CONFLICT_CODES = frozenset({"full", "class_too_large"})
+
+
+def _registration_call(function, /, **kwargs):
+    """Run a registration service; its refusals become the API's errors."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as error:
+        if not hasattr(error, "error_dict") and any(
+            item.code in _CONFLICT_CODES for item in error.error_list
+        ):
+            raise Refused(error, code="full", status=status.HTTP_409_CONFLICT) from error
+        raise service_error(error) from error
+
+
+def _session_for_registration(request: Request, pk: int) -> Session:
+    """The session to register for, with its event (the services read nothing else); a
+    draft event's sessions do not exist for those who do not run it."""
+    session = selectors.session_with_event(pk=pk)
+    if session is None or (
+        session.event.status == "draft"
+        and not selectors.user_manages_event(user=request.user, event=session.event)
+    ):
+        raise exceptions.ValidationError({"session": [_("This session does not exist.")]})
+    return session
+
+
+REGISTRATION_FILTERS = [
+    OpenApiParameter(
+        "when",
+        str,
+        enum=["upcoming", "past"],
+        description="Sessions not over yet (soonest first) or over (latest first)",
+    ),
+]
+
+
+class RegistrationListCreateView(APIView):
+    """Your registrations; register your children, your school class, or yourself."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=REGISTRATION_FILTERS,
+        responses=RegistrationSerializer(many=True),
+        operation_id="events_registrations_list",
+    )
+    def get(self, request: Request) -> Response:
+        when = request.query_params.get("when", "")
+        rows = selectors.registrations_of(
+            user=request.user, when=when if when in ("upcoming", "past") else ""
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(RegistrationSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=RegistrationCreateSerializer,
+        responses={201: RegistrationSerializer(many=True)},
+        operation_id="events_registrations_create",
+    )
+    def post(self, request: Request) -> Response:
+        data = RegistrationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = request.user
+        session = _session_for_registration(request, values["session"])
+        ticket = values.get("ticket_category")
+        kind = values["kind"]
+        if kind == RegistrationKind.CHILD:
+            ids = list(dict.fromkeys(values["children"]))
+            own = {
+                child.pk: child
+                for child in Child.objects.filter(
+                    guardian=user, anonymised_at__isnull=True, pk__in=ids
+                ).order_by()
+            }
+            # Someone else's child (or none) stays an id: the service refuses it in its
+            # own words, without telling whether it exists.
+            children = [own.get(pk, pk) for pk in ids]
+            registrations = _registration_call(
+                services.registration_children_create,
+                guardian=user,
+                session=session,
+                children=children,
+                ticket_category=ticket,
+            )
+        elif kind == RegistrationKind.SCHOOL_CLASS:
+            with transaction.atomic():  # a refused class leaves no new school behind
+                school = _registration_call(
+                    services.registration_school_resolve,
+                    school=values.get("school"),
+                    name=values.get("school_name", ""),
+                    commune=values.get("commune", ""),
+                )
+                registrations = [
+                    _registration_call(
+                        services.registration_school_class_create,
+                        teacher=user,
+                        session=session,
+                        school=school,
+                        grade=values.get("grade", ""),
+                        pupils=values["pupils"],
+                        accompanying_adults=values["accompanying_adults"],
+                        ticket_category=ticket,
+                    )
+                ]
+        else:
+            registrations = [
+                _registration_call(
+                    services.registration_adult_create,
+                    user=user,
+                    session=session,
+                    ticket_category=ticket,
+                )
+            ]
+        return Response(
+            RegistrationSerializer(registrations, many=True).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class RegistrationDetailView(APIView):
+    """One registration: yours, or of an event you run (404 for anyone else)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RegistrationSerializer, operation_id="events_registrations_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        registration = selectors.registration_visible(user=request.user, pk=pk)
+        return Response(RegistrationSerializer(registration).data)
+
+
+class RegistrationCancelView(APIView):
+    """Cancel a registration (yours before the session starts; the staff's at any time):
+    its seat goes to the next in line."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None, responses=RegistrationSerializer, operation_id="events_registrations_cancel"
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        registration = selectors.registration_visible(user=request.user, pk=pk)
+        registration = _registration_call(
+            services.registration_cancel, registration=registration, by=request.user
+        )
+        return Response(
+            RegistrationSerializer(selectors.registration_visible(user=request.user, pk=pk)).data
+        )
+
+
+class RegistrationWaitlistRemoveView(APIView):
+    """Staff take an entry off the waitlist (an open offer's seat goes to the next)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=RegistrationSerializer,
+        operation_id="events_registrations_waitlist_remove",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        registration = selectors.registration_visible(user=request.user, pk=pk)
+        _registration_call(
+            services.waitlist_entry_remove, registration=registration, by=request.user
+        )
+        return Response(
+            RegistrationSerializer(selectors.registration_visible(user=request.user, pk=pk)).data
+        )
+
+
+class OfferClaimView(APIView):
+    """Claim the seat offered to you by e-mail (the token of the claim link)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=OfferClaimSerializer,
+        responses=RegistrationSerializer,
+        operation_id="events_offers_claim",
+    )
+    def post(self, request: Request) -> Response:
+        data = OfferClaimSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = _registration_call(
+            services.registration_offer_claim,
+            token=data.validated_data["token"],
+            user=request.user,
+        )
+        return Response(
+            RegistrationSerializer(
+                selectors.registration_visible(user=request.user, pk=registration.pk)
+            ).data
+        )
+
+
+class SessionWaitlistView(APIView):
+    """A session's queue in order of arrival, with the open offers (its staff only: 404 for
+    anyone else, children are named)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=SessionWaitlistSerializer, operation_id="events_session_waitlist")
+    def get(self, request: Request, pk: int) -> Response:
+        session = selectors.session_managed_by(user=request.user, pk=pk)
+        return Response(
+            SessionWaitlistSerializer(selectors.session_waitlist_view(session=session)).data
+        )
+
+
+class SessionWaitlistOfferNextView(APIView):
+    """Offer a free seat to the next in line (an e-mail with a claim link)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=RegistrationSerializer,
+        operation_id="events_session_waitlist_offer_next",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        session = selectors.session_managed_by(user=request.user, pk=pk)
+        offered = _registration_call(services.waitlist_offer_next, session=session, by=request.user)
+        return Response(
+            RegistrationSerializer(
+                selectors.registration_visible(user=request.user, pk=offered.pk)
+            ).data
+        )

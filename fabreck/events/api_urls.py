@@ -65,3 +65,33 @@ urlpatterns += [
         name="session-move",
     ),
 ]
+
+
+# --- registrations and the waitlist (evapi) -------------------------------------------------
+
+
+urlpatterns += [
+    path("registrations/", api.RegistrationListCreateView.as_view(), name="registrations"),
+    path("registrations/<int:pk>/", api.RegistrationDetailView.as_view(), name="registration"),
+    path(
+        "registrations/<int:pk>/cancel/",
+        api.RegistrationCancelView.as_view(),
+        name="registration-cancel",
+    ),
+    path(
+        "registrations/<int:pk>/waitlist-remove/",
+        api.RegistrationWaitlistRemoveView.as_view(),
+        name="registration-waitlist-remove",
+    ),
+    path("offers/claim/", api.OfferClaimView.as_view(), name="offer-claim"),
+    path(
+        "sessions/<int:pk>/waitlist/",
+        api.SessionWaitlistView.as_view(),
+        name="session-waitlist",
+    ),
+    path(
+        "sessions/<int:pk>/waitlist/offer-next/",
+        api.SessionWaitlistOfferNextView.as_view(),
+        name="session-waitlist-offer-next",
+    ),
+]

@@ -9,7 +9,23 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -789,18 +805,6 @@ def user_is_cluster_member(*, user: User) -> bool:
 # --- registration pages: my registrations, a registrant's view of a session (evweb) --------
 
 
-def registrations_of(*, user: User) -> QuerySet[Registration]:
-    """The registrations a person made or attends (their children's, their classes', their
-    own), most recent session first."""
-    if not user.is_authenticated:
-        return Registration.objects.none()
-    return (
-        Registration.objects.filter(Q(registered_by=user) | Q(attendee=user))
-        .select_related("session__event__site", "child", "attendee", "school", "ticket_category")
-        .order_by("-session__starts_at", "queued_at", "pk")
-    )
-
-
 def registration_own(*, user: User, pk: int) -> Registration:
     """One of the user's own registrations (made or attended), else 404 as if it did not
     exist (staff manage theirs from the staff pages)."""
@@ -808,20 +812,19 @@ def registration_own(*, user: User, pk: int) -> Registration:
 
 
 def registrations_with_positions(registrations) -> list[Registration]:
-    """The registrations, each waiting one with its `position` in the queue."""
+    """The registrations (from `registrations_of`), each waiting one with its `position`
+    in the queue, worked out by the query."""
     rows = list(registrations)
     for registration in rows:
-        registration.position = waitlist_position(registration=registration)
+        registration.position = registration.waitlist_position
     return rows
 
 
 def my_registrations(*, user: User, now: datetime | None = None) -> tuple[list, list]:
     """(upcoming, past) registrations of `user`, each waiting one with its position.
     Upcoming: sessions not ended yet, soonest first; past: the latest 100, latest first."""
-    now = now or timezone.now()
-    rows = registrations_of(user=user)
-    upcoming = rows.filter(session__ends_at__gt=now).order_by("session__starts_at", "pk")[:300]
-    past = rows.filter(session__ends_at__lte=now)[:100]
+    upcoming = registrations_of(user=user, when="upcoming", now=now)[:300]
+    past = registrations_of(user=user, when="past", now=now)[:100]
     return registrations_with_positions(upcoming), list(past)
 
 
@@ -841,12 +844,137 @@ def children_for_session(*, guardian: User, session: Session) -> list[tuple[Chil
 def waitlist_rows(*, session: Session) -> list[Registration]:
     """The staff's view of a session's queue: waiting entries numbered 1, 2… in order of
     arrival, open offers (position None) in their place."""
-    rows = list(session_waitlist(session=session))
+    return session_waitlist_view(session=session)["entries"]
+
+
+def _queue_ahead() -> Subquery:
+    """How many are waiting before the outer registration in its session's queue."""
+    ahead = (
+        Registration.objects.filter(
+            session_id=OuterRef("session_id"), status=RegistrationStatus.WAITLISTED
+        )
+        .filter(
+            Q(queued_at__lt=OuterRef("queued_at"))
+            | Q(queued_at=OuterRef("queued_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(ahead, output_field=IntegerField())
+
+
+def registrations_of(*, user: User, when: str = "", now: datetime | None = None) -> QuerySet:
+    """The registrations `user` made or attends (children's, classes', their own), with the
+    place of each waiting one in its queue (`waitlist_position`). `when`: "upcoming"
+    (sessions not over, soonest first), "past" (latest first) or "" (everything, latest
+    first)."""
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    now = now or timezone.now()
+    rows = (
+        Registration.objects.filter(Q(registered_by=user) | Q(attendee=user))
+        .select_related(
+            "session__event__site", "child", "attendee", "school__commune", "ticket_category"
+        )
+        .annotate(
+            waitlist_position=Case(
+                When(
+                    status=RegistrationStatus.WAITLISTED,
+                    then=Coalesce(_queue_ahead(), Value(0)) + 1,
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+    )
+    if when == "upcoming":
+        return rows.filter(session__ends_at__gt=now).order_by("session__starts_at", "pk")
+    if when == "past":
+        rows = rows.filter(session__ends_at__lte=now)
+    return rows.order_by("-session__starts_at", "-pk")
+
+
+def registration_visible(*, user: User, pk) -> Registration:
+    """A registration `user` may see (theirs, or of an event they run); 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    registration = (
+        Registration.objects.filter(pk=pk)
+        .select_related("session__event__site", "child", "attendee", "school__commune")
+        .first()
+    )
+    if registration is None or not user_sees_registration(user=user, registration=registration):
+        raise Http404
+    return registration
+
+
+def session_waitlist_view(*, session: Session) -> dict:
+    """A session's queue for its staff: entries in order of arrival, each waiting one with
+    its position (open offers have none), and the counts."""
+    entries = list(session_waitlist(session=session))
     position = 0
-    for registration in rows:
-        if registration.status == RegistrationStatus.WAITLISTED:
+    for entry in entries:
+        if entry.status == RegistrationStatus.WAITLISTED:
             position += 1
-            registration.position = position
+            entry.position = position
         else:
-            registration.position = None
-    return rows
+            entry.position = None
+    return {
+        "session": session,
+        "waiting": position,
+        "offered": len(entries) - position,
+        "entries": entries,
+    }
+
+
+def _row_reader(model, alias: str):
+    """The columns of `model` as `alias`.<column> for a plain SELECT, and a function making
+    an instance from them with the database's converters applied (what the ORM's compiler
+    does for each query; here it is worked out once per database)."""
+    fields = model._meta.concrete_fields
+    cols = [field.get_col(alias) for field in fields]
+    converters = [
+        [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)] for col in cols
+    ]
+    names = [field.attname for field in fields]
+
+    def make(values):
+        values = list(values)
+        for i, column_converters in enumerate(converters):
+            for converter in column_converters:
+                values[i] = converter(values[i], cols[i], connection)
+        return model.from_db(connection.alias, names, values)
+
+    sql = ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields)
+    return sql, len(fields), make
+
+
+_SESSION_READERS: dict[str, tuple] = {}
+
+
+def session_with_event(*, pk: int) -> Session | None:
+    """The session with its event in one plain statement (a registration's first read: the
+    ORM would spend longer building the query than the database answering it)."""
+    readers = _SESSION_READERS.get(connection.vendor)
+    if readers is None:
+        readers = _SESSION_READERS[connection.vendor] = (
+            _row_reader(Session, "s"),
+            _row_reader(Event, "e"),
+        )
+    (session_sql, width, session_make), (event_sql, _width, event_make) = readers
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {session_sql}, {event_sql} FROM {Session._meta.db_table} s"  # noqa: S608
+            f" JOIN {Event._meta.db_table} e ON e.id = s.event_id WHERE s.id = %s",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session = session_make(row[:width])
+    Session.event.field.set_cached_value(session, event_make(row[width:]))
+    return session

@@ -14,9 +14,12 @@ from fabreck.events.models import (
     EventKind,
     EventStatus,
     Registration,
+    RegistrationKind,
+    RegistrationStatus,
     Session,
     TicketCategory,
 )
+from fabreck.events.selectors import waitlist_position as _waitlist_position
 from fabreck.fablab.models import Course, Site
 
 # --- attendance (evkids) ---------------------------------------------------------------------
@@ -263,3 +266,151 @@ class SessionCancelSerializer(serializers.Serializer):
 class SessionMoveSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
+
+
+# --- registrations and the waitlist API (evapi) --------------------------------------------
+
+
+_UNSET = object()
+_MOMENT = serializers.DateTimeField()
+_PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+def _moment_json(moment) -> str | None:
+    return None if moment is None else _MOMENT.to_representation(moment)
+
+
+def _price_text(price) -> str:
+    return _PRICE.to_representation(price)
+
+
+class RegistrationCreateSerializer(serializers.Serializer):
+    """Who is registered follows from what is given: `children` (a guardian's children), a
+    school (`school`, or `school_name` and `commune`) with `pupils` (a teacher's class),
+    or neither (the caller as an adult)."""
+
+    session = serializers.IntegerField(min_value=1)
+    children = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=50,
+        help_text=_("Ids of your children to register."),
+    )
+    school = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    school_name = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    commune = serializers.SlugField(
+        required=False, allow_blank=True, help_text=_("Slug of the school's commune.")
+    )
+    grade = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    pupils = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
+    accompanying_adults = serializers.IntegerField(min_value=0, max_value=1_000, default=0)
+    ticket_category = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate(self, data: dict) -> dict:
+        is_class = data.get("school") is not None or bool(data.get("school_name", "").strip())
+        if "children" in data and is_class:
+            raise serializers.ValidationError(
+                _("Register either children or a school class, not both at once.")
+            )
+        if is_class and "pupils" not in data:
+            raise serializers.ValidationError({"pupils": [_("How many pupils come?")]})
+        data["kind"] = (
+            RegistrationKind.CHILD
+            if "children" in data
+            else RegistrationKind.SCHOOL_CLASS
+            if is_class
+            else RegistrationKind.ADULT
+        )
+        return data
+
+
+class RegistrationSerializer(serializers.Serializer):
+    """A registration as its registrant (or the event's staff) sees it. Lean on purpose: it
+    reads only what the registration call already loaded (session, event, child)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=RegistrationKind.choices)
+    status = serializers.ChoiceField(choices=RegistrationStatus.choices)
+    seats = serializers.IntegerField()
+    waitlist_position = serializers.SerializerMethodField(
+        help_text=_("1 for the next in line; null when not waiting.")
+    )
+    price = serializers.DecimalField(max_digits=8, decimal_places=2)
+    ticket_category = serializers.IntegerField(source="ticket_category_id", allow_null=True)
+    attendee = serializers.CharField(source="attendee_label")
+    child = serializers.IntegerField(source="child_id", allow_null=True)
+    session = serializers.IntegerField(source="session_id")
+    event = serializers.CharField(source="session.event.slug")
+    event_title = serializers.CharField(source="session.event.title")
+    starts_at = serializers.DateTimeField(source="session.starts_at")
+    ends_at = serializers.DateTimeField(source="session.ends_at")
+    queued_at = serializers.DateTimeField(allow_null=True)
+    offer_expires_at = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, registration) -> dict:
+        """The fields above, read straight from the registration: DRF's field-by-field
+        representation (a deep copy of the fields per serializer) costs more than the
+        registration's own statements in a rush. The declared fields document the shape."""
+        session = registration.session
+        event = session.event
+        return {
+            "id": registration.pk,
+            "kind": registration.kind,
+            "status": registration.status,
+            "seats": registration.seats,
+            "waitlist_position": self.get_waitlist_position(registration),
+            "price": _price_text(registration.price),
+            "ticket_category": registration.ticket_category_id,
+            "attendee": registration.attendee_label,
+            "child": registration.child_id,
+            "session": registration.session_id,
+            "event": event.slug,
+            "event_title": event.title,
+            "starts_at": _moment_json(session.starts_at),
+            "ends_at": _moment_json(session.ends_at),
+            "queued_at": _moment_json(registration.queued_at),
+            "offer_expires_at": _moment_json(registration.offer_expires_at),
+            "confirmed_at": _moment_json(registration.confirmed_at),
+            "cancelled_at": _moment_json(registration.cancelled_at),
+        }
+
+    def get_waitlist_position(self, registration) -> int | None:
+        if registration.status != RegistrationStatus.WAITLISTED:
+            return None
+        # Set by the waitlist notice (sent on commit) or by the list's query: not asked twice.
+        known = getattr(registration, "waitlist_position", _UNSET)
+        if known is _UNSET or known is None:
+            known = _waitlist_position(registration=registration)
+        return known
+
+
+class OfferClaimSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+
+
+class WaitlistEntrySerializer(serializers.Serializer):
+    """An entry of a session's queue, for its staff (children are named)."""
+
+    id = serializers.IntegerField()
+    position = serializers.IntegerField(
+        allow_null=True, help_text=_("Place in the queue; null for an open offer.")
+    )
+    kind = serializers.ChoiceField(choices=RegistrationKind.choices)
+    status = serializers.ChoiceField(choices=RegistrationStatus.choices)
+    attendee = serializers.CharField(source="attendee_label")
+    seats = serializers.IntegerField()
+    registered_by = serializers.EmailField(source="registered_by.email", default=None)
+    queued_at = serializers.DateTimeField()
+    offered_at = serializers.DateTimeField(allow_null=True)
+    offer_expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class SessionWaitlistSerializer(serializers.Serializer):
+    session = serializers.IntegerField(source="session.pk")
+    capacity = serializers.IntegerField(source="session.capacity")
+    seats_taken = serializers.IntegerField(source="session.seats_taken")
+    waiting = serializers.IntegerField()
+    offered = serializers.IntegerField()
+    entries = WaitlistEntrySerializer(many=True)

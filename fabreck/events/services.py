@@ -2036,3 +2036,37 @@ def school_class_register(
             accompanying_adults=accompanying_adults,
             ticket_category=ticket_category,
         )
+
+
+# --- registrations API (evapi) -------------------------------------------------------------
+
+
+def registration_school_resolve(
+    *, school: School | int | None = None, name: str = "", commune: str = ""
+) -> School:
+    """The school a class registration names: an existing school by id, or one found (or
+    created) by its name and its commune's slug. Call it in the registration's transaction
+    so a refused registration leaves no new school behind. Codes: school, commune."""
+    from fabreck.cluster.models import Commune
+
+    if isinstance(school, School):
+        return school
+    if school is not None:
+        found = School.objects.filter(pk=_int_or_none(school) or 0).first()
+        if found is None:
+            raise ValidationError({"school": ValidationError(_("This school does not exist."))})
+        return found
+    name = " ".join((name or "").split())[: School._meta.get_field("name").max_length]
+    if not name:
+        raise ValidationError(
+            {"school_name": ValidationError(_("Give the school's name."), code="school")}
+        )
+    place = None
+    if commune:
+        place = Commune.objects.filter(slug=commune).first()
+        if place is None:
+            raise ValidationError(
+                {"commune": ValidationError(_("This commune does not exist."), code="commune")}
+            )
+    found = School.objects.filter(name__iexact=name, commune=place).first()
+    return found or School.objects.create(name=name, commune=place)
