@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -175,9 +176,9 @@ class AvailabilityView(APIView):
         params = request.query_params
         start, end = _range(params)
         if params.get("resource"):
-            resources = [
-                get_object_or_404(Resource.objects.select_related("site"), slug=params["resource"])
-            ]
+            resources = selectors.resources_for_availability(resource_slug=params["resource"])
+            if not resources:
+                raise Http404
         elif params.get("category") or params.get("site"):
             resources = selectors.resources_for_availability(
                 site_slug=params.get("site"), category_slug=params.get("category")

@@ -473,7 +473,7 @@ def availability(
 
 
 def availability_serialised(
-    *, resources: list[Resource], starts_at: datetime, ends_at: datetime
+    *, resources: list[ResourceListed], starts_at: datetime, ends_at: datetime
 ) -> list[dict]:
     """`availability` as the API shows it: every moment in UTC, ISO 8601. Built straight
     from the microseconds (a week of a whole site is hundreds of intervals, and most of
@@ -491,7 +491,7 @@ def availability_serialised(
         {
             "resource": resource.slug,
             "name": resource.name,
-            "site": resource.site.slug,
+            "site": resource.site_slug,
             "status": resource.status,
             "free": [{"start": iso(s), "end": iso(e)} for s, e in free[resource.pk]],
         }
@@ -625,9 +625,12 @@ busy(resource_id, ranges) AS (
      GROUP BY w.resource_id
 )
 SELECT w.resource_id, (
+    -- Microseconds after the start of the range: small enough for a float's exact integers
+    -- (numeric arithmetic on epochs cost more than the rest of the output).
     SELECT coalesce(json_agg(json_build_array(
-               round(extract(epoch FROM lower(f.r)) * 1e6)::bigint,
-               round(extract(epoch FROM upper(f.r)) * 1e6)::bigint) ORDER BY f.n), '[]')
+               round(date_part('epoch', lower(f.r) - %(start)s::timestamptz) * 1e6)::bigint,
+               round(date_part('epoch', upper(f.r) - %(start)s::timestamptz) * 1e6)::bigint)
+               ORDER BY f.n), '[]')
       FROM unnest(coalesce(o.ranges, '{}'::tstzmultirange)
                   - coalesce(b.ranges, '{}'::tstzmultirange)) WITH ORDINALITY AS f(r, n))
   FROM wanted w
@@ -660,8 +663,12 @@ def _free_on_postgres(
             {"sql": _FREE_TIME_SQL, "time": f"{time.monotonic() - started:.3f}"}
         )
     # psycopg hands json back parsed or as text, depending on its loaders.
+    origin = _microseconds(starts_at)
     return {
-        pk: [tuple(pair) for pair in (json.loads(free) if isinstance(free, str) else free)]
+        pk: [
+            (origin + lower, origin + upper)
+            for lower, upper in (json.loads(free) if isinstance(free, str) else free)
+        ]
         for pk, free in rows
     }
 
@@ -677,21 +684,38 @@ def resources_bookable(
     return rows.order_by("site__name", "position", "name")
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceListed:
+    """What an availability answer shows of a resource (and what computing it reads)."""
+
+    pk: int
+    slug: str
+    name: str
+    status: str
+    site_id: int
+    site_slug: str
+
+
 def resources_for_availability(
-    *, site_slug: str | None = None, category_slug: str | None = None
-) -> list[Resource]:
-    """The resources an availability answer lists, in one query with only the columns it
-    reads: loading whole machines (descriptions, specs, photos…) cost more than computing
-    their free time."""
+    *,
+    resource_slug: str | None = None,
+    site_slug: str | None = None,
+    category_slug: str | None = None,
+) -> list[ResourceListed]:
+    """The resources an availability answer lists, in one query of the few columns it
+    reads: building whole machines (descriptions, specs, photos…) and their sites cost
+    more than computing their free time."""
     rows = Resource.objects.filter(kind__in=("machine", "space"))
+    if resource_slug is not None:
+        rows = rows.filter(slug=resource_slug)
     if site_slug is not None:
         rows = rows.filter(site__slug=site_slug)
     if category_slug is not None:
         rows = rows.filter(category__slug=category_slug)
-    rows = rows.select_related("site").only(
-        "slug", "name", "status", "kind", "space_id", "site_id", "site__slug", "site__name"
+    rows = rows.order_by("site__name", "position", "name").values_list(
+        "pk", "slug", "name", "status", "site_id", "site__slug"
     )
-    return list(rows.order_by("site__name", "position", "name"))
+    return [ResourceListed(*row) for row in rows]
 
 
 # === Public and maker pages: sites, machines, calendar, my bookings, feeds ===============

@@ -249,3 +249,13 @@ def test_makers_see_upcoming_sessions_and_take_the_last_place(client, site, staf
     assert full.json()["error"]["message"]
     mine = client.get("/api/v1/fablab/training-sessions/").json()
     assert mine[0]["places_left"] == 0 and mine[0]["mine"] is False  # `second` holds none
+
+
+def test_availability_of_an_unknown_machine_site_or_category_is_a_404(client, site, laser):
+    window = {"start": next_weekday_at(9).isoformat(), "end": next_weekday_at(18).isoformat()}
+
+    for unknown in ({"resource": "no-such-machine"}, {"site": "nowhere"}, {"category": "nope"}):
+        response = client.get("/api/v1/fablab/availability/", {**unknown, **window})
+
+        assert response.status_code == 404, unknown
+        assert response.json()["error"]["code"] == "not_found"
