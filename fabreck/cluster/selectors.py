@@ -1627,31 +1627,41 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
     )
 
 
+# What a directory result is read for: its card on the page, and the API's list
+# (OrganisationListSerializer). Any other field is loaded on first access, one query per
+# organisation: load it here if a card or the list starts to show it.
+DIRECTORY_RESULT_FIELDS = (
+    "id", "name", "slug", "kind", "size_band", "commune",
+    "description_en", "description_fr", "description_de", "website", "member_since",
+)  # fmt: skip
+
+
 def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
-    """The page's organisations with their commune, as select_related("commune") loads
-    them, by one plain statement: for twenty rows, compiling the ORM query and handling
-    its rows cost several times what the database does."""
-    columns = [(m, f) for m in (Organisation, Commune) for f in m._meta.concrete_fields]
-    sql = ", ".join(
-        f"{f.model._meta.db_table}.{connection.ops.quote_name(f.column)}" for _, f in columns
-    )
+    """The page's organisations with their commune, by one plain statement: for twenty
+    rows, compiling an ORM query and reading every column of the wide table cost several
+    times what the database does."""
+    # (from_db takes a subset of the columns in the model's order)
+    fields = [f for f in Organisation._meta.concrete_fields if f.name in DIRECTORY_RESULT_FIELDS]
+    commune_fields = Commune._meta.concrete_fields
+    columns = [f"o.{connection.ops.quote_name(f.column)}" for f in fields] + [
+        f"c.{connection.ops.quote_name(f.column)}" for f in commune_fields
+    ]
     # Values the ORM would convert on the way in (none today; a JSON field would be).
     converters = [
         (i, col, found)
-        for i, (model, f) in enumerate(columns)
-        if (col := f.get_col(model._meta.db_table))
+        for i, f in enumerate([*fields, *commune_fields])
+        if (col := f.get_col(f.model._meta.db_table))
         and (found := connection.ops.get_db_converters(col) + f.get_db_converters(connection))
     ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {sql} FROM cluster_organisation JOIN cluster_commune"  # noqa: S608 (model columns)
-            " ON cluster_commune.id = cluster_organisation.commune_id"
-            " WHERE cluster_organisation.id = ANY(%s)",
+            f"SELECT {', '.join(columns)} FROM cluster_organisation o"  # noqa: S608 (model columns)
+            " JOIN cluster_commune c ON c.id = o.commune_id WHERE o.id = ANY(%s)",
             [ids],
         )
         rows = cursor.fetchall()
-    names = [f.attname for _, f in columns]
-    split = len(Organisation._meta.concrete_fields)
+    names = [f.attname for f in fields]
+    commune_names = [f.attname for f in commune_fields]
     commune_field = Organisation._meta.get_field("commune")
     loaded = {}
     for row in rows:
@@ -1660,8 +1670,8 @@ def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
             for i, col, found in converters:
                 for convert in found:
                     row[i] = convert(row[i], col, connection)
-        organisation = Organisation.from_db(connection.alias, names[:split], row[:split])
-        commune = Commune.from_db(connection.alias, names[split:], row[split:])
+        organisation = Organisation.from_db(connection.alias, names, row[: len(names)])
+        commune = Commune.from_db(connection.alias, commune_names, row[len(names) :])
         commune_field.set_cached_value(organisation, commune)
         loaded[organisation.pk] = organisation
     return loaded
