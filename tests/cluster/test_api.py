@@ -98,25 +98,3 @@ def test_only_cluster_managers_export(client):
     client.force_login(UserFactory(roles=["maker", "site_staff"]))
 
     assert client.get("/directory/export.csv").status_code == 403
-
-
-def test_the_api_list_costs_the_same_with_3_or_25_members(client):
-    """Each result's fields, commune, sectors and competences come with the page, not one
-    query per organisation."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            body = client.get("/api/v1/organisations/", {"q": "org"}).json()
-        assert all(o["website"] and o["member_since"] and o["commune"] for o in body["results"])
-        return len(ctx.captured_queries)
-
-    for n in range(3):
-        organisation_make(name=f"Org {n}", competences=("carpentry",), website="https://o.lu")
-    queries()  # fills the taxonomy cache
-    few = queries()
-    for n in range(3, 25):
-        organisation_make(name=f"Org {n}", competences=("carpentry",), website="https://o.lu")
-
-    assert queries() == few

@@ -322,3 +322,34 @@ def test_the_api_directory_costs_the_same_with_3_or_25_members(client):
     many, results = api_queries()
     assert len(results) == 20
     assert many == few <= 15
+
+
+def test_a_renamed_sector_commune_or_competence_is_shown_by_the_next_search(client):
+    """The directory keeps the names of sectors, communes and competences between
+    searches: a change is shown at once, even one this process was not told about."""
+    from fabreck.cluster.models import Commune, Organisation, Sector
+
+    organisation_make(name="Holzwerk", competences=("carpentry",), sectors=("design",))
+    url, params = "/directory/", {"q": "holzwerk"}
+    assert "Carpentry" in client.get(url, params).content.decode()
+
+    design = Sector.objects.get(slug="design")
+    design.name_en = "Design and crafts"
+    design.save()  # as the admin does
+    assert "Design and crafts" in client.get(url, params).content.decode()
+    commune = Commune.objects.get(slug="luxembourg")
+    commune.name = "Luxembourg-Ville"
+    commune.save()
+    assert "Luxembourg-Ville" in client.get(url, params).content.decode()
+    carpentry = Competence.objects.get(slug="carpentry")
+    carpentry.label_en = "Joinery"
+    carpentry.save()
+    assert "Joinery" in client.get(url, params).content.decode()
+
+    # A competence added elsewhere (no signal here): found by its id, named at once.
+    new = Competence.objects.bulk_create(
+        [Competence(slug="zorblaxing", label_en="Zorblaxing", sector=design)]
+    )[0]
+    Organisation.objects.get(name="Holzwerk").competences.add(new)
+    html = client.get(url, {**params, "competence": "zorblaxing"}).content.decode()
+    assert html.count("Zorblaxing") == 2  # the facet option and the card
