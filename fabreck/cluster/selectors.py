@@ -14,7 +14,7 @@ from typing import ClassVar, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -1714,32 +1714,39 @@ DIRECTORY_RESULT_FIELDS = (
 )  # fmt: skip
 
 
-def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
-    """The page's organisations with their commune, by one plain statement: for twenty
-    rows, compiling an ORM query and reading every column of the wide table cost several
-    times what the database does."""
+@functools.cache
+def _page_statement(alias: str) -> tuple[str, list[str], list[str], list]:
+    """The statement loading a page's organisations and their communes, the fields it
+    sets, and the converters the ORM would apply to its values (none today; a JSON field
+    would have one). The same for every search: built once."""
+    db = connections[alias]
     # (from_db takes a subset of the columns in the model's order)
     fields = [f for f in Organisation._meta.concrete_fields if f.name in DIRECTORY_RESULT_FIELDS]
     commune_fields = Commune._meta.concrete_fields
-    columns = [f"o.{connection.ops.quote_name(f.column)}" for f in fields] + [
-        f"c.{connection.ops.quote_name(f.column)}" for f in commune_fields
+    columns = [f"o.{db.ops.quote_name(f.column)}" for f in fields] + [
+        f"c.{db.ops.quote_name(f.column)}" for f in commune_fields
     ]
-    # Values the ORM would convert on the way in (none today; a JSON field would be).
     converters = [
         (i, col, found)
         for i, f in enumerate([*fields, *commune_fields])
         if (col := f.get_col(f.model._meta.db_table))
-        and (found := connection.ops.get_db_converters(col) + f.get_db_converters(connection))
+        and (found := db.ops.get_db_converters(col) + f.get_db_converters(db))
     ]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM cluster_organisation o"  # noqa: S608 (model columns)
+        " JOIN cluster_commune c ON c.id = o.commune_id WHERE o.id = ANY(%s)"
+    )
+    return sql, [f.attname for f in fields], [f.attname for f in commune_fields], converters
+
+
+def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
+    """The page's organisations with their commune, by one plain statement: for twenty
+    rows, compiling an ORM query and reading every column of the wide table cost several
+    times what the database does."""
+    sql, names, commune_names, converters = _page_statement(connection.alias)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(columns)} FROM cluster_organisation o"  # noqa: S608 (model columns)
-            " JOIN cluster_commune c ON c.id = o.commune_id WHERE o.id = ANY(%s)",
-            [ids],
-        )
+        cursor.execute(sql, [ids])
         rows = cursor.fetchall()
-    names = [f.attname for f in fields]
-    commune_names = [f.attname for f in commune_fields]
     commune_field = Organisation._meta.get_field("commune")
     loaded = {}
     for row in rows:
