@@ -1599,6 +1599,11 @@ class _ReferenceLabels:
             self._names[(facet, language)] = names  # (a race computes it twice, no harm)
         return names
 
+    @staticmethod
+    def ordered(rows: dict[int, tuple], ids: list[int]) -> list[int]:
+        """`ids` in the order shown, without any unknown one."""
+        return sorted((pk for pk in ids if pk in rows), key=lambda pk: rows[pk][0])
+
     def knows(self, ids: dict[str, set[int]]) -> bool:
         return (
             ids["sector"] <= self.sectors.keys()
@@ -1626,7 +1631,8 @@ def _reference_labels_build(_phrases: object) -> _ReferenceLabels:
 
 
 def _reference_labels(ids: dict[str, set[int]]) -> _ReferenceLabels:
-    """The labels, covering `ids` (facet -> ids a search returned)."""
+    """The labels, covering `ids` (facet -> ids a search returned) unless one was deleted
+    since: the search then leaves it out."""
     labels = taxonomy_derived("directory-labels", _reference_labels_build)
     if not labels.knows(ids):
         taxonomy_cache_clear()  # changed by another process since this one read them
@@ -1686,13 +1692,8 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
         organisation.rank = row[5] if row[5] is not None else 0.0
         organisation.card = card(
             organisation,
-            sectors=[
-                sector_names[pk] for pk in sorted(row[6], key=lambda pk: labels.sectors[pk][0])
-            ],
-            competences=[
-                competence_names[pk]
-                for pk in sorted(row[7], key=lambda pk: labels.competences[pk][0])
-            ],
+            sectors=[sector_names[pk] for pk in labels.ordered(labels.sectors, row[6])],
+            competences=[competence_names[pk] for pk in labels.ordered(labels.competences, row[7])],
         )
     paginator = Paginator(_LazyResults(filters, terms), PAGE_SIZE)
     paginator.__dict__["count"] = total  # counted by the statement
@@ -1834,12 +1835,16 @@ def _facets_from_counts(
     ]
     competences = []
     for pk, n in counts["competence"].items():
-        slug = labels.competences[pk][1]
-        competences.append(FacetOption(slug, competence_names[pk], n, slug in filters.competences))
+        if pk in labels.competences:
+            slug = labels.competences[pk][1]
+            competences.append(
+                FacetOption(slug, competence_names[pk], n, slug in filters.competences)
+            )
     communes = []
     for pk, n in counts["commune"].items():
-        slug, name = labels.communes[pk]
-        communes.append(FacetOption(slug, name, n, slug in filters.communes))
+        if pk in labels.communes:
+            slug, name = labels.communes[pk]
+            communes.append(FacetOption(slug, name, n, slug in filters.communes))
     return [
         Facet("sector", sectors),
         Facet("competence", by_count(competences)),

@@ -353,3 +353,23 @@ def test_a_renamed_sector_commune_or_competence_is_shown_by_the_next_search(clie
     Organisation.objects.get(name="Holzwerk").competences.add(new)
     html = client.get(url, {**params, "competence": "zorblaxing"}).content.decode()
     assert html.count("Zorblaxing") == 2  # the facet option and the card
+
+
+@postgres_only
+def test_a_competence_deleted_during_a_search_is_left_out_not_an_error(client, monkeypatch):
+    from fabreck.cluster import selectors
+
+    organisation_make(name="Holzwerk", competences=("carpentry", "ceramics"))
+    build = selectors._reference_labels_build
+
+    def without_carpentry(phrases):
+        labels = build(phrases)
+        del labels.competences[Competence.objects.get(slug="carpentry").pk]
+        return labels
+
+    monkeypatch.setattr(selectors, "_reference_labels_build", without_carpentry)
+    response = client.get("/directory/", {"q": "holzwerk"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ceramics" in html and "Carpentry" not in html
