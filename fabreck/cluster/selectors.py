@@ -1749,7 +1749,7 @@ def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
         cursor.execute(sql, [ids])
         rows = cursor.fetchall()
     commune_field = Organisation._meta.get_field("commune")
-    loaded = {}
+    loaded, communes = {}, {}
     for row in rows:
         if converters:
             row = list(row)
@@ -1757,7 +1757,10 @@ def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
                 for convert in found:
                     row[i] = convert(row[i], col, connection)
         organisation = Organisation.from_db(connection.alias, names, row[: len(names)])
-        commune = Commune.from_db(connection.alias, commune_names, row[len(names) :])
+        commune = communes.get(organisation.commune_id)
+        if commune is None:  # (one instance per commune, as prefetch_related gives)
+            commune = Commune.from_db(connection.alias, commune_names, row[len(names) :])
+            communes[commune.pk] = commune
         commune_field.set_cached_value(organisation, commune)
         loaded[organisation.pk] = organisation
     return loaded
