@@ -85,6 +85,7 @@ class ClusterConfig(AppConfig):
             _competence_changed, sender=competence, dispatch_uid="cluster.competence-deleted"
         )
         _collaboration_nav()
+        _directory_labels_signals(self)
 
 
 # --- Collaboration requests (issue 3, item 6) -------------------------------------------
@@ -94,3 +95,21 @@ def _collaboration_nav() -> None:
     nav_register(
         NavEntry("collaboration", _("Collaboration"), "cluster:collaboration", authenticated, 13)
     )
+
+
+# --- Directory search: the names of sectors and communes --------------------------------
+def _reference_changed(sender, **kwargs) -> None:
+    from fabreck.cluster.selectors import taxonomy_cache_clear
+
+    taxonomy_cache_clear()  # the directory reads their names once per taxonomy version
+
+
+def _directory_labels_signals(config: AppConfig) -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    for name in ("Sector", "Commune"):
+        model = config.get_model(name)
+        post_save.connect(_reference_changed, sender=model, dispatch_uid=f"cluster.{name}")
+        post_delete.connect(
+            _reference_changed, sender=model, dispatch_uid=f"cluster.{name}-deleted"
+        )

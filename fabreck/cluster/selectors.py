@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import threading
 import uuid
@@ -13,7 +14,7 @@ from typing import ClassVar, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -30,9 +31,9 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from fabreck.accounts.models import User
@@ -1431,7 +1432,8 @@ def consortia_involving(*, user: User, call_slug: str | None = None) -> QuerySet
 # every word that finds each one (its own and its competences' in every language). The
 # statement matches once, counts every facet (each ignoring its own choices), counts the
 # results, and ranks only them (ts_rank on cluster_organisation.search_vector, with the
-# taxonomy expansion as before) to pick the page; reference labels come along.
+# taxonomy expansion as before) to pick the page. It returns ids and counts: the names of
+# sectors, competences and communes are the same for every search (_ReferenceLabels).
 
 DIRECTORY_SQL = """
 WITH p AS MATERIALIZED (
@@ -1468,14 +1470,11 @@ number AS (
                  greatest(1, ceil(count(*) / %(per_page)s::numeric))::int AS pages
           FROM hits) t
 ),
-ranked AS (
-    SELECT id, rank, row_number() OVER (ORDER BY {order}) AS position FROM ({ranked}) r
-),
-page AS MATERIALIZED (
-    SELECT ranked.id, ranked.position, ranked.rank, hits.sector_ids, hits.competence_ids
-    FROM ranked JOIN hits ON hits.id = ranked.id, number
-    WHERE ranked.position > (number.number - 1) * %(per_page)s
-      AND ranked.position <= number.number * %(per_page)s
+-- Only the page's rows are kept in order (a top-N sort, not a sort of every result).
+page AS (
+    {ranked}
+    ORDER BY {order}
+    LIMIT %(per_page)s OFFSET (SELECT (number - 1) * %(per_page)s FROM number)
 ),
 sector_counts AS (
     SELECT unnest(sector_ids) AS id, count(*) AS n FROM m
@@ -1485,51 +1484,61 @@ competence_counts AS (
     SELECT unnest(competence_ids) AS id, count(*) AS n FROM m
     WHERE ok_sector AND ok_commune AND ok_size AND ok_kind GROUP BY 1
 ),
+-- The facets with one value per organisation, in one pass over m.
+scalar_counts AS (
+    SELECT commune_id, size_band, kind,
+        count(*) FILTER (WHERE ok_sector AND ok_competence AND ok_size AND ok_kind)
+            AS by_commune,
+        count(*) FILTER (WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind)
+            AS by_size,
+        count(*) FILTER (WHERE ok_sector AND ok_competence AND ok_commune AND ok_size)
+            AS by_kind
+    FROM m GROUP BY GROUPING SETS ((commune_id), (size_band), (kind))
+),
 commune_counts AS (
-    SELECT commune_id AS id, count(*) AS n FROM m
-    WHERE ok_sector AND ok_competence AND ok_size AND ok_kind GROUP BY 1
+    SELECT commune_id AS id, by_commune AS n FROM scalar_counts
+    WHERE commune_id IS NOT NULL AND by_commune > 0
 )
-SELECT 'page', id, NULL, NULL, NULL, NULL, 0::bigint, position, rank, sector_ids,
-    competence_ids
+SELECT 'page', id, NULL, NULL::bigint, row_number() OVER (ORDER BY {order}), rank,
+    sector_ids, competence_ids
 FROM page
 UNION ALL
-SELECT 'total', number, NULL, NULL, NULL, NULL, total, NULL, NULL, NULL, NULL FROM number
+SELECT 'total', number, NULL, total, NULL, NULL, NULL, NULL FROM number
 UNION ALL
-SELECT 'sector', s.id, s.slug, s.name_en, s.name_fr, s.name_de, coalesce(c.n, 0),
-    row_number() OVER (ORDER BY s.position, s.slug), NULL, NULL, NULL
-FROM cluster_sector s LEFT JOIN sector_counts c ON c.id = s.id
+SELECT 'sector', id, NULL, n, NULL, NULL, NULL, NULL FROM sector_counts
 UNION ALL
--- The competences of the page's organisations, in the order their profiles list them.
-SELECT 'label', k.id, k.slug, k.label_en, k.label_fr, k.label_de, NULL,
-    row_number() OVER (ORDER BY k.label_en), NULL, NULL, NULL
-FROM cluster_competence k
-WHERE k.id IN (SELECT unnest(competence_ids) FROM page)
+(SELECT 'competence', id, NULL, n, NULL, NULL, NULL, NULL FROM competence_counts
+ ORDER BY n DESC, id LIMIT %(facet_size)s)
 UNION ALL
-SELECT 'competence', k.id, k.slug, k.label_en, k.label_fr, k.label_de, coalesce(c.n, 0),
-    NULL, NULL, NULL, NULL
-FROM cluster_competence k LEFT JOIN competence_counts c ON c.id = k.id
-WHERE k.id IN (SELECT id FROM competence_counts ORDER BY n DESC, id LIMIT %(facet_size)s)
-   OR k.slug = ANY(%(competences)s)
+(SELECT 'commune', id, NULL, n, NULL, NULL, NULL, NULL FROM commune_counts
+ ORDER BY n DESC, id LIMIT %(facet_size)s)
 UNION ALL
-SELECT 'commune', k.id, k.slug, k.name, NULL, NULL, coalesce(c.n, 0), NULL, NULL, NULL,
-    NULL
-FROM cluster_commune k LEFT JOIN commune_counts c ON c.id = k.id
-WHERE k.id IN (SELECT id FROM commune_counts ORDER BY n DESC, id LIMIT %(facet_size)s)
-   OR k.slug = ANY(%(communes)s)
+-- The chosen options are shown, counted or not.
+SELECT 'sector', k.id, NULL, coalesce(c.n, 0), NULL, NULL, NULL, NULL
+FROM unnest((SELECT sector_ids FROM p)) k(id) LEFT JOIN sector_counts c ON c.id = k.id
 UNION ALL
-SELECT 'size', NULL, size_band, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM m
-WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind GROUP BY size_band
+SELECT 'competence', k.id, NULL, coalesce(c.n, 0), NULL, NULL, NULL, NULL
+FROM unnest((SELECT competence_ids FROM p)) k(id)
+LEFT JOIN competence_counts c ON c.id = k.id
 UNION ALL
-SELECT 'kind', NULL, kind, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM m
-WHERE ok_sector AND ok_competence AND ok_commune AND ok_size GROUP BY kind
+SELECT 'commune', k.id, NULL, coalesce(c.n, 0), NULL, NULL, NULL, NULL
+FROM unnest((SELECT commune_ids FROM p)) k(id) LEFT JOIN commune_counts c ON c.id = k.id
+UNION ALL
+SELECT 'size', NULL, size_band, by_size, NULL, NULL, NULL, NULL FROM scalar_counts
+WHERE size_band IS NOT NULL AND by_size > 0
+UNION ALL
+SELECT 'kind', NULL, kind, by_kind, NULL, NULL, NULL, NULL FROM scalar_counts
+WHERE kind IS NOT NULL AND by_kind > 0
 """
 # Ranking reads the wide table, for the results only; sorting by name or date does not.
 RANKED_BY_RELEVANCE = """
-    SELECT hits.id, hits.name, hits.member_since,
+    SELECT hits.id, hits.name, hits.member_since, hits.sector_ids, hits.competence_ids,
         ts_rank(o.search_vector, to_tsquery('simple', %(rank_query)s)) AS rank
     FROM hits JOIN cluster_organisation o ON o.id = hits.id
 """
-RANKED_BY_COLUMNS = "SELECT id, name, member_since, NULL::real AS rank FROM hits"
+RANKED_BY_COLUMNS = """
+    SELECT id, name, member_since, sector_ids, competence_ids, NULL::real AS rank FROM hits
+"""
 ORDERS = {
     "relevance": "rank DESC, name, id",
     "name": "name, id",
@@ -1569,6 +1578,71 @@ class _Labels:
         self.label_en, self.label_fr, self.label_de = en, fr or "", de or ""
 
 
+@dataclass
+class _ReferenceLabels:
+    """Every sector, competence and commune as the directory names and orders them: read
+    once per process and taxonomy version (saving or deleting any of them clears the
+    taxonomy cache, apps.py), not by every search."""
+
+    # id -> (position in the order shown, slug, labels)
+    sectors: dict[int, tuple[int, str, _Labels]]  # by position, slug
+    competences: dict[int, tuple[int, str, _Labels]]  # by English label
+    communes: dict[int, tuple[str, str]]  # id -> (slug, name)
+    _names: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)
+
+    def names(self, facet: str, language: str) -> dict[int, str]:
+        """id -> label in `language`, for "sector" or "competence"."""
+        names = self._names.get((facet, language))
+        if names is None:
+            rows = self.sectors if facet == "sector" else self.competences
+            names = {pk: localized(row[2], "label", language=language) for pk, row in rows.items()}
+            self._names[(facet, language)] = names  # (a race computes it twice, no harm)
+        return names
+
+    @staticmethod
+    def ordered(rows: dict[int, tuple], ids: list[int]) -> list[int]:
+        """`ids` in the order shown, without any unknown one."""
+        return sorted((pk for pk in ids if pk in rows), key=lambda pk: rows[pk][0])
+
+    def knows(self, ids: dict[str, set[int]]) -> bool:
+        return (
+            ids["sector"] <= self.sectors.keys()
+            and ids["competence"] <= self.competences.keys()
+            and ids["commune"] <= self.communes.keys()
+        )
+
+
+def _reference_labels_build(_phrases: object) -> _ReferenceLabels:
+    sectors = Sector.objects.order_by("position", "slug").values_list(
+        "pk", "slug", "name_en", "name_fr", "name_de"
+    )
+    competences = Competence.objects.order_by("label_en", "pk").values_list(
+        "pk", "slug", "label_en", "label_fr", "label_de"
+    )
+    return _ReferenceLabels(
+        sectors={pk: (i, slug, _Labels(*names)) for i, (pk, slug, *names) in enumerate(sectors)},
+        competences={
+            pk: (i, slug, _Labels(*labels)) for i, (pk, slug, *labels) in enumerate(competences)
+        },
+        communes={
+            pk: (slug, name) for pk, slug, name in Commune.objects.values_list("pk", "slug", "name")
+        },
+    )
+
+
+def _reference_labels(ids: dict[str, set[int]]) -> _ReferenceLabels:
+    """The labels, covering `ids` (facet -> ids a search returned) unless one was deleted
+    since: the search then leaves it out."""
+    labels = taxonomy_derived("directory-labels", _reference_labels_build)
+    if not labels.knows(ids):
+        taxonomy_cache_clear()  # changed by another process since this one read them
+        labels = taxonomy_derived("directory-labels", _reference_labels_build)
+    return labels
+
+
+FACETS = ("sector", "competence", "commune", "size", "kind")
+
+
 def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> DirectoryResult:
     sort = filters.sort if filters.sort in SORTS else "relevance"
     if sort == "relevance" and not terms:
@@ -1592,39 +1666,104 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
         cursor.execute(sql, params)
         rows = cursor.fetchall()
 
-    page_rows = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[7])
-    number, total = next((r[1], r[6]) for r in rows if r[0] == "total")
-    loaded = Organisation.objects.select_related("commune").in_bulk([r[1] for r in page_rows])
+    # Rows: (what, id, key, count, position, rank, sector ids, competence ids)
+    page_rows = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[4])
+    number, total = next((r[1], r[3]) for r in rows if r[0] == "total")
+    counts: dict[str, dict] = {facet: {} for facet in FACETS}
+    for what, pk, key, n, *_rest in rows:
+        if what in counts:
+            counts[what][pk if key is None else key] = n
+    labels = _reference_labels(
+        {
+            "sector": {*counts["sector"], *(pk for r in page_rows for pk in r[6])},
+            "competence": {*counts["competence"], *(pk for r in page_rows for pk in r[7])},
+            "commune": set(counts["commune"]),
+        }
+    )
+
+    loaded = _page_organisations([r[1] for r in page_rows])
     page_rows = [r for r in page_rows if r[1] in loaded]  # (deleted in between)
     organisations = [loaded[r[1]] for r in page_rows]
     _relations_on_demand(organisations)
     card = _CardMaker()
-    language = card.language
-    sectors = {
-        r[1]: (r[7], localized(_Labels(*r[3:6]), "label", language=language))
-        for r in rows
-        if r[0] == "sector"
-    }
-    competences = {
-        r[1]: (r[7], localized(_Labels(*r[3:6]), "label", language=language))
-        for r in rows
-        if r[0] == "label"
-    }
+    sector_names = labels.names("sector", card.language)
+    competence_names = labels.names("competence", card.language)
     for organisation, row in zip(organisations, page_rows, strict=True):
-        organisation.rank = row[8] if row[8] is not None else 0.0
+        organisation.rank = row[5] if row[5] is not None else 0.0
         organisation.card = card(
             organisation,
-            sectors=[sectors[pk][1] for pk in sorted(row[9], key=lambda pk: sectors[pk][0])],
-            competences=[
-                competences[pk][1] for pk in sorted(row[10], key=lambda pk: competences[pk][0])
-            ],
+            sectors=[sector_names[pk] for pk in labels.ordered(labels.sectors, row[6])],
+            competences=[competence_names[pk] for pk in labels.ordered(labels.competences, row[7])],
         )
     paginator = Paginator(_LazyResults(filters, terms), PAGE_SIZE)
     paginator.__dict__["count"] = total  # counted by the statement
     page = Page(organisations, number, paginator)
     return DirectoryResult(
-        page=page, facets=_facets_from_rows(rows, filters), filters=filters, terms=terms
+        page=page,
+        facets=_facets_from_counts(counts, filters, labels, card),
+        filters=filters,
+        terms=terms,
     )
+
+
+# What a directory result is read for: its card on the page, and the API's list
+# (OrganisationListSerializer). Any other field is loaded on first access, one query per
+# organisation: load it here if a card or the list starts to show it.
+DIRECTORY_RESULT_FIELDS = (
+    "id", "name", "slug", "kind", "size_band", "commune",
+    "description_en", "description_fr", "description_de", "website", "member_since",
+)  # fmt: skip
+
+
+@functools.cache
+def _page_statement(alias: str) -> tuple[str, list[str], list[str], list]:
+    """The statement loading a page's organisations and their communes, the fields it
+    sets, and the converters the ORM would apply to its values (none today; a JSON field
+    would have one). The same for every search: built once."""
+    db = connections[alias]
+    # (from_db takes a subset of the columns in the model's order)
+    fields = [f for f in Organisation._meta.concrete_fields if f.name in DIRECTORY_RESULT_FIELDS]
+    commune_fields = Commune._meta.concrete_fields
+    columns = [f"o.{db.ops.quote_name(f.column)}" for f in fields] + [
+        f"c.{db.ops.quote_name(f.column)}" for f in commune_fields
+    ]
+    converters = [
+        (i, col, found)
+        for i, f in enumerate([*fields, *commune_fields])
+        if (col := f.get_col(f.model._meta.db_table))
+        and (found := db.ops.get_db_converters(col) + f.get_db_converters(db))
+    ]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM cluster_organisation o"  # noqa: S608 (model columns)
+        " JOIN cluster_commune c ON c.id = o.commune_id WHERE o.id = ANY(%s)"
+    )
+    return sql, [f.attname for f in fields], [f.attname for f in commune_fields], converters
+
+
+def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
+    """The page's organisations with their commune, by one plain statement: for twenty
+    rows, compiling an ORM query and reading every column of the wide table cost several
+    times what the database does."""
+    sql, names, commune_names, converters = _page_statement(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids])
+        rows = cursor.fetchall()
+    commune_field = Organisation._meta.get_field("commune")
+    loaded, communes = {}, {}
+    for row in rows:
+        if converters:
+            row = list(row)
+            for i, col, found in converters:
+                for convert in found:
+                    row[i] = convert(row[i], col, connection)
+        organisation = Organisation.from_db(connection.alias, names, row[: len(names)])
+        commune = communes.get(organisation.commune_id)
+        if commune is None:  # (one instance per commune, as prefetch_related gives)
+            commune = Commune.from_db(connection.alias, commune_names, row[len(names) :])
+            communes[commune.pk] = commune
+        commune_field.set_cached_value(organisation, commune)
+        loaded[organisation.pk] = organisation
+    return loaded
 
 
 class _PrefetchOnDemand(dict):
@@ -1685,24 +1824,30 @@ class _LazyResults:
     ordered = True  # Paginator's check: the order is the query set's
 
 
-def _facets_from_rows(rows: list[tuple], filters: DirectoryFilters) -> list[Facet]:
-    def options(facet: str, chosen: tuple[str, ...], label) -> list[FacetOption]:
-        return [FacetOption(r[2], label(r), r[6], r[2] in chosen) for r in rows if r[0] == facet]
-
+def _facets_from_counts(
+    counts: dict[str, dict], filters: DirectoryFilters, labels: _ReferenceLabels, card: _CardMaker
+) -> list[Facet]:
     def by_count(facet_options: list[FacetOption]) -> list[FacetOption]:
         return sorted(facet_options, key=lambda o: (-o.count, o.label))
 
-    sector_rows = sorted((r for r in rows if r[0] == "sector"), key=lambda r: r[7])
+    sector_names = labels.names("sector", card.language)
+    competence_names = labels.names("competence", card.language)
     sectors = [
-        FacetOption(r[2], localized(_Labels(*r[3:6]), "label"), r[6], r[2] in filters.sectors)
-        for r in sector_rows
+        FacetOption(slug, sector_names[pk], counts["sector"].get(pk, 0), slug in filters.sectors)
+        for pk, (_position, slug, _labels) in labels.sectors.items()
     ]
-    competences = options(
-        "competence", filters.competences, lambda r: localized(_Labels(*r[3:6]), "label")
-    )
-    communes = options("commune", filters.communes, lambda r: r[3])
-    size_counts = {r[2]: r[6] for r in rows if r[0] == "size"}
-    kind_counts = {r[2]: r[6] for r in rows if r[0] == "kind"}
+    competences = []
+    for pk, n in counts["competence"].items():
+        if pk in labels.competences:
+            slug = labels.competences[pk][1]
+            competences.append(
+                FacetOption(slug, competence_names[pk], n, slug in filters.competences)
+            )
+    communes = []
+    for pk, n in counts["commune"].items():
+        if pk in labels.communes:
+            slug, name = labels.communes[pk]
+            communes.append(FacetOption(slug, name, n, slug in filters.communes))
     return [
         Facet("sector", sectors),
         Facet("competence", by_count(competences)),
@@ -1710,15 +1855,15 @@ def _facets_from_rows(rows: list[tuple], filters: DirectoryFilters) -> list[Face
         Facet(
             "size",
             [
-                FacetOption(v, str(label), size_counts.get(v, 0), v in filters.sizes)
-                for v, label in Organisation.Size.choices
+                FacetOption(v, label, counts["size"].get(v, 0), v in filters.sizes)
+                for v, label in card.sizes.items()
             ],
         ),
         Facet(
             "kind",
             [
-                FacetOption(v, str(label), kind_counts.get(v, 0), v in filters.kinds)
-                for v, label in Organisation.Kind.choices
+                FacetOption(v, label, counts["kind"].get(v, 0), v in filters.kinds)
+                for v, label in card.kinds.items()
             ],
         ),
     ]
@@ -1735,16 +1880,28 @@ def _facets_from_rows(rows: list[tuple], filters: DirectoryFilters) -> list[Face
 CARD_COMPETENCES = 6
 
 
+@functools.lru_cache(maxsize=32)
+def _card_words(
+    language: str, script_prefix: str, urlconf: str | None
+) -> tuple[tuple[str, str], dict[str, str], dict[str, str]]:
+    """The profile URL around its slug, and the kinds' and sizes' names, in `language`:
+    the same for every search while the process runs."""
+    with override(language):
+        placeholder = "--slug--"
+        prefix, _, suffix = reverse("cluster:profile", args=[placeholder]).partition(placeholder)
+        kinds = {value: str(label) for value, label in Organisation.Kind.choices}
+        sizes = {value: str(label) for value, label in Organisation.Size.choices}
+    return (prefix, suffix), kinds, sizes
+
+
 class _CardMaker:
     """Cards in the reader's language; what is the same for every card, computed once."""
 
     def __init__(self) -> None:
         self.language = get_language() or settings.LANGUAGE_CODE
-        placeholder = "--slug--"
-        prefix, _, suffix = reverse("cluster:profile", args=[placeholder]).partition(placeholder)
-        self.url = (prefix, suffix)
-        self.kinds = {value: str(label) for value, label in Organisation.Kind.choices}
-        self.sizes = {value: str(label) for value, label in Organisation.Size.choices}
+        self.url, self.kinds, self.sizes = _card_words(
+            self.language, get_script_prefix(), get_urlconf()
+        )
 
     def __call__(
         self, organisation: Organisation, *, sectors: list[str], competences: list[str]

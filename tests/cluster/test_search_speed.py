@@ -322,3 +322,54 @@ def test_the_api_directory_costs_the_same_with_3_or_25_members(client):
     many, results = api_queries()
     assert len(results) == 20
     assert many == few <= 15
+
+
+def test_a_renamed_sector_commune_or_competence_is_shown_by_the_next_search(client):
+    """The directory keeps the names of sectors, communes and competences between
+    searches: a change is shown at once, even one this process was not told about."""
+    from fabreck.cluster.models import Commune, Organisation, Sector
+
+    organisation_make(name="Holzwerk", competences=("carpentry",), sectors=("design",))
+    url, params = "/directory/", {"q": "holzwerk"}
+    assert "Carpentry" in client.get(url, params).content.decode()
+
+    design = Sector.objects.get(slug="design")
+    design.name_en = "Design and crafts"
+    design.save()  # as the admin does
+    assert "Design and crafts" in client.get(url, params).content.decode()
+    commune = Commune.objects.get(slug="luxembourg")
+    commune.name = "Luxembourg-Ville"
+    commune.save()
+    assert "Luxembourg-Ville" in client.get(url, params).content.decode()
+    carpentry = Competence.objects.get(slug="carpentry")
+    carpentry.label_en = "Joinery"
+    carpentry.save()
+    assert "Joinery" in client.get(url, params).content.decode()
+
+    # A competence added elsewhere (no signal here): found by its id, named at once.
+    new = Competence.objects.bulk_create(
+        [Competence(slug="zorblaxing", label_en="Zorblaxing", sector=design)]
+    )[0]
+    Organisation.objects.get(name="Holzwerk").competences.add(new)
+    html = client.get(url, {**params, "competence": "zorblaxing"}).content.decode()
+    assert html.count("Zorblaxing") == 2  # the facet option and the card
+
+
+@postgres_only
+def test_a_competence_deleted_during_a_search_is_left_out_not_an_error(client, monkeypatch):
+    from fabreck.cluster import selectors
+
+    organisation_make(name="Holzwerk", competences=("carpentry", "ceramics"))
+    build = selectors._reference_labels_build
+
+    def without_carpentry(phrases):
+        labels = build(phrases)
+        del labels.competences[Competence.objects.get(slug="carpentry").pk]
+        return labels
+
+    monkeypatch.setattr(selectors, "_reference_labels_build", without_carpentry)
+    response = client.get("/directory/", {"q": "holzwerk"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ceramics" in html and "Carpentry" not in html
