@@ -85,9 +85,9 @@ def test_a_full_session_sends_the_waitlist_notice_with_each_childs_place(session
     (message,) = mail.outbox
     assert message.to == [guardian.email]
     assert "Bau einen Roboter" in message.subject
-    assert "Lea: number 1 in the queue" in message.body
-    assert "Tom: number 2 in the queue" in message.body
-    assert "24 hours" in message.body
+    assert "Lea: Nummer 1 in der Warteschlange" in message.body
+    assert "Tom: Nummer 2 in der Warteschlange" in message.body
+    assert "24 Stunden" in message.body
     assert _month(session.starts_at, "de") in message.body
     assert message.attachments == []  # no calendar entry for a seat not held
 
@@ -113,7 +113,7 @@ def test_the_freed_seat_is_offered_in_the_next_ones_language_and_its_claim_confi
     (offer,) = mail.outbox
     assert offer.to == [waiting.email]
     assert "Bau einen Roboter" in offer.subject
-    assert "it is offered to Lea" in offer.body
+    assert "Er wird Lea angeboten" in offer.body
     offered = Registration.objects.get(child=lea)
     assert _month(offered.offer_expires_at, "de") in offer.body
     assert timezone.localtime(offered.offer_expires_at).strftime("%H:%M") in offer.body
@@ -137,7 +137,7 @@ def test_a_class_confirmation_names_the_class_and_its_size():
     )  # fmt: skip
 
     (message,) = mail.outbox
-    assert "École du Brill C3: 21 pupils, 2 accompanying adults" in message.body
+    assert "École du Brill C3\u00a0: 21 élèves, 2 adultes accompagnateurs" in message.body
     assert "SUMMARY:Construis un robot" in _ics(message)
 
 
