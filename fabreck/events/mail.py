@@ -162,43 +162,12 @@ def session_moved_notify(
             )
 
 
-"""E-mails of workshops and events, one per recipient, each in its recipient's language.
-Sections are appended per capability."""
-
-
 # --- registrations and the waitlist -------------------------------------------------------
 #
 # Called after the registration's transaction commits (transaction.on_commit), never while
 # the session row is locked: rendering is the slow part of an e-mail. One e-mail per
 # recipient and session: a guardian who registers two children gets one confirmation
 # naming both, with one calendar entry.
-
-
-def _registration_place(event: Event) -> str:
-    """Where the event happens, in one line: its venue, else its site's address."""
-    if event.venue or event.site_id is None:
-        return event.venue
-    site = event.site
-    return f"{site.name}, {site.street}, {site.postcode} {site.locality}"
-
-
-def _registration_ics(session: Session) -> IcsEvent:
-    """The session as a calendar entry, one UID per session (as the notices of a moved or
-    cancelled session use: they update the same entry). Call it in the recipient's
-    language."""
-    event = session.event
-    return IcsEvent(
-        uid=f"events-session-{session.pk}@fabreck",
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        summary=event.title,
-        description=event.description,
-        location=_registration_place(event),
-        url=settings.SITE_URL,
-        cancelled=session.status == Session.Status.CANCELLED,
-        sequence=int(session.updated_at.timestamp()) % 2_000_000_000,
-        updated_at=session.updated_at,
-    )
 
 
 def _grouped(registrations: Iterable[Registration]):
@@ -225,7 +194,7 @@ def _letter_send(
         context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
         if "session" in context:
             context.setdefault("event", context["session"].event)
-            context.setdefault("place", _registration_place(context["session"].event))
+            context.setdefault("place", event_place(context["session"].event))
         message = EmailMessage(
             subject=subject(context),
             body=render_to_string(template, context),
@@ -234,7 +203,7 @@ def _letter_send(
         if ics is not None:
             message.attach(
                 "event.ics",
-                ics_calendar([_registration_ics(ics)], method="PUBLISH"),
+                ics_calendar([session_ics_event(ics)], method="PUBLISH"),
                 "text/calendar",
             )
     email_send_on_commit(message)
