@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fabreck.cluster",
     "fabreck.fablab",
     "fabreck.events",
+    "fabreck.projects",
     "allauth",
     "allauth.account",
     "rest_framework",
@@ -172,8 +173,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploaded files (logos) are served by Django only for the demo and development; in
 # production the web server in front serves MEDIA_ROOT at MEDIA_URL.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+# Files only their project's people may read (prototyping requests under NDA): outside
+# MEDIA_ROOT, served by a view that checks who asks.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-files-are-not-served/"},
+    },
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_STORAGE",
@@ -335,4 +343,39 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "EventAudienceEnum": "fabreck.events.models.Audience",
         "SessionStatusEnum": "fabreck.events.models.SessionStatus",
     }
+)
+
+# --- prototyping projects ---------------------------------------------------------------
+# Luxembourg's standard VAT rate; each quote keeps the rate it was made with.
+PROJECTS_VAT_RATE = os.environ.get("PROJECTS_VAT_RATE", "17.00")
+# Staff hours on quotes and on the actual cost, unless staff type another rate.
+PROJECTS_STAFF_HOURLY_RATE = os.environ.get("PROJECTS_STAFF_HOURLY_RATE", "55.00")
+# Attachments of requests and timelines: largest size, and the kinds of file accepted.
+PROJECTS_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("PROJECTS_ATTACHMENT_MAX_BYTES", str(25 * 2**20))
+)
+PROJECTS_ATTACHMENT_EXTENSIONS = (
+    "pdf",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "webp",
+    "svg",
+    "dxf",
+    "dwg",
+    "step",
+    "stp",
+    "stl",
+    "obj",
+    "3mf",
+    "iges",
+    "igs",
+    "f3d",
+    "skp",
+    "ai",
+    "eps",
+    "txt",
+    "csv",
+    "zip",
 )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("fabreck.cluster.urls")),
     path("", include("fabreck.fablab.urls")),
     path("", include("fabreck.events.urls")),
+    path("", include("fabreck.projects.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,27 @@
+import pytest
+
+from tests.fablab.helpers import site_make
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Uploaded files of each test land in a directory of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(roles=["site_staff"], first_name="Sam", preferred_language="en")
+
+
+@pytest.fixture
+def site(staff):
+    return site_make(staff=[staff])
