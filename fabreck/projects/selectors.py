@@ -181,15 +181,21 @@ def project_reference_pk(text: str) -> int | None:
 
 
 def projects_staff_queue(*, user: User, filters: StaffQueueFilters) -> Page:
+    """The staff queue, one page at a time."""
+    rows = projects_staff_rows(user=user, filters=filters)
+    return Paginator(rows, STAFF_QUEUE_PAGE_SIZE).get_page(filters.page)
+
+
+def projects_staff_rows(*, user: User, filters: StaffQueueFilters) -> QuerySet[Project]:
     """Projects staff handle: those of the sites they run and every request not triaged
-    yet (all projects for administrators), newest first, one page at a time."""
+    yet (all projects for administrators), newest first."""
     from fabreck.projects.models import ProjectStatus
 
     rows = Project.objects.select_related("organisation", "site", "lead", "requested_by")
     if not user_runs_projects(user=user):
         rows = rows.none()
     elif not user.has_perm("fablab.change_site"):
-        rows = rows.filter(Q(site__isnull=True) | Q(site__staff=user)).distinct()
+        rows = rows.filter(Q(site__isnull=True) | Q(site_id__in=user.fablab_sites.values("pk")))
     if filters.status in ProjectStatus.values:
         rows = rows.filter(status=filters.status)
     elif filters.status == "open":
@@ -209,8 +215,7 @@ def projects_staff_queue(*, user: User, filters: StaffQueueFilters) -> Page:
         if pk is not None:
             condition |= Q(pk=pk)
         rows = rows.filter(condition)
-    rows = rows.order_by("-created_at", "-pk")
-    return Paginator(rows, STAFF_QUEUE_PAGE_SIZE).get_page(filters.page)
+    return rows.order_by("-created_at", "-pk")
 
 
 def projects_of_page(*, user: User, page: int | str = 1) -> Page:

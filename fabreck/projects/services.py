@@ -220,9 +220,7 @@ def _attachments_store(
 
 
 def _stored_files_remove(names: list[str]) -> None:
-    from fabreck.projects.models import private_storage
-
-    storage = private_storage()
+    storage = Attachment._meta.get_field("file").storage
     for name in names:
         storage.delete(name)
 
