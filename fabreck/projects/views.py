@@ -61,7 +61,10 @@ def _errors_to_form(form, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def project_request_create(request: HttpRequest) -> HttpResponse:
     """Ask the FabLab to prototype something, for an organisation or as a maker."""
-    form = ProjectRequestForm(request.POST or None, request.FILES or None, user=request.user)
+    posted = request.method == "POST"
+    form = ProjectRequestForm(
+        request.POST if posted else None, request.FILES if posted else None, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_request(
@@ -141,7 +144,7 @@ def project_triage(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_visible_to(pk=pk, user=request.user)
     if not selectors.user_is_project_staff(user=request.user, project=project):
         raise PermissionDenied(_("Only the FabLab's staff may triage a request."))
-    form = TriageForm(request.POST or None, project=project)
+    form = TriageForm(request.POST if request.method == "POST" else None, project=project)
     page = {
         "title": _("Site and staff lead"),
         "action_url": request.path,
@@ -203,7 +206,7 @@ def project_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     project = selectors.project_visible_to(pk=pk, user=request.user)
     to, form_class = MOVES[action]
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     page = {"action_url": request.path, **_move_texts(action)}
     if request.method == "POST" and form.is_valid():
         note = (
@@ -228,7 +231,10 @@ def project_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def project_comment(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_visible_to(pk=pk, user=request.user)
     staff = selectors.user_is_project_staff(user=request.user, project=project)
-    form = CommentForm(request.POST or None, request.FILES or None, staff=staff)
+    posted = request.method == "POST"
+    form = CommentForm(
+        request.POST if posted else None, request.FILES if posted else None, staff=staff
+    )
     page = {
         "title": _("Write a message"),
         "action_url": request.path,
