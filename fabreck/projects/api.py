@@ -154,6 +154,7 @@ class ProjectDetailView(APIView):
 
 class ProjectStatusView(APIView):
     permission_classes = [IsAuthenticated]
+    parser_classes = PARSERS
 
     @extend_schema(
         request=StatusChangeInputSerializer,
