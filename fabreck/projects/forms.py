@@ -183,7 +183,10 @@ class ProjectRequestForm(forms.Form):
 
 class TriageForm(forms.Form):
     site = forms.ModelChoiceField(
-        label=gettext_lazy("Site"), queryset=Site.objects.order_by("name"), to_field_name="slug"
+        label=gettext_lazy("Site"),
+        queryset=Site.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=gettext_lazy("Choose a site"),
     )
     lead = forms.TypedChoiceField(label=gettext_lazy("Staff lead"), coerce=int)
     note = forms.CharField(
@@ -196,7 +199,7 @@ class TriageForm(forms.Form):
     def __init__(self, *args, project: Project | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         groups = triage_leads(sites=self.fields["site"].queryset)
-        self.fields["lead"].choices = [("", "---------")] + [
+        self.fields["lead"].choices = [("", _("Choose a staff lead"))] + [
             (site.name, [(person.pk, person.display_name) for person in people])
             for site, people in groups
             if people
