@@ -165,6 +165,21 @@ class QuoteAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(QuoteLine)
+class QuoteLineAdmin(admin.ModelAdmin):
+    list_display = ["quote", "position", "kind", "description", "quantity", "unit_price", "total"]
+    list_filter = ["kind"]
+    search_fields = ["description", "quote__project__title"]
+    list_select_related = ["quote"]
+    readonly_fields = [
+        "quote", "position", "kind", "resource", "material", "description", "quantity", "unit",
+        "unit_price", "total",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(ProjectBooking)
 class ProjectBookingAdmin(admin.ModelAdmin):
     list_display = ["project", "booking"]

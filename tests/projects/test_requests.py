@@ -307,3 +307,29 @@ def test_the_staff_queue_issues_a_bounded_number_of_queries(
     with django_assert_max_num_queries(baseline):
         response = _queue(client)
     assert len(response.context["page"].object_list) == 25
+
+
+def test_every_projects_model_is_in_the_admin_and_a_project_opens_with_its_history(
+    client, site, staff, private_dir
+):
+    from django.apps import apps
+    from django.contrib import admin
+
+    models = apps.get_app_config("projects").get_models()
+    assert [m.__name__ for m in models if m not in admin.site._registry] == []
+
+    owner = UserFactory()
+    project = project_request(
+        by=owner,
+        organisation=organisation_make(owner=owner),
+        data=ProjectRequestData(title="Stand", goal="Goal", description="Description"),
+        files=[upload("plan.pdf")],
+    )
+    client.force_login(UserFactory(roles=["administrator"], is_superuser=True))
+
+    page = client.get(reverse("admin:projects_project_change", args=[project.pk]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert project.reference in html and "plan.pdf" in html
+    assert 'name="status"' not in html, "the status moves only through the status machine"
