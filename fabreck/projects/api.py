@@ -9,6 +9,7 @@ import mimetypes
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -61,7 +62,7 @@ def _form_data(request: Request, multiple: tuple[str, ...]) -> dict:
     if hasattr(data, "getlist"):
         return {k: data.getlist(k) if k in multiple else data.get(k) for k in data}
     if not isinstance(data, dict):
-        raise exceptions.ValidationError({"non_field_errors": ["Send an object."]})
+        raise exceptions.ValidationError({"non_field_errors": [_("Send an object.")]})
     return dict(data)
 
 

@@ -333,3 +333,25 @@ def test_every_projects_model_is_in_the_admin_and_a_project_opens_with_its_histo
     assert page.status_code == 200
     assert project.reference in html and "plan.pdf" in html
     assert 'name="status"' not in html, "the status moves only through the status machine"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
+def test_every_screen_opens_in_each_language(client, site, staff, language):
+    staff.preferred_language = language
+    staff.save()
+    project = project_make(status="in_progress", site=site, lead=staff)
+    client.force_login(staff)
+
+    for url in [
+        reverse("projects:request"),
+        reverse("projects:mine"),
+        reverse("projects:staff"),
+        reverse("projects:detail", args=[project.pk]),
+        reverse("projects:triage", args=[project.pk]),
+        reverse("projects:move-cancel", args=[project.pk]),
+        reverse("projects:move-deliver", args=[project.pk]),
+        reverse("projects:comment", args=[project.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert f'<html lang="{language}">' in response.content.decode(), url
