@@ -379,3 +379,12 @@ PROJECTS_ATTACHMENT_EXTENSIONS = (
     "csv",
     "zip",
 )
+
+# --- prototyping projects: requests, status changes and comments (API enums) -------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ProjectStatusEnum": "fabreck.projects.models.ProjectStatus",
+        "RequesterKindEnum": "fabreck.projects.models.RequesterKind",
+        "BudgetRangeEnum": "fabreck.projects.models.BudgetRange",
+    }
+)

@@ -90,3 +90,264 @@ def project_recipients(*, project: Project) -> list[User]:
     if project.lead_id is not None:
         people.setdefault(project.lead_id, project.lead)
     return [person for person in people.values() if person.is_active and person.email]
+
+
+# --- requests, triage and timeline --------------------------------------------------------
+import re  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import datetime  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.paginator import Page, Paginator  # noqa: E402
+from django.db.models import Prefetch  # noqa: E402
+
+from fabreck.cluster.models import Organisation  # noqa: E402
+from fabreck.projects.models import (  # noqa: E402
+    TRANSITIONS,
+    Attachment,
+    Comment,
+    StatusChange,
+)
+
+STAFF_QUEUE_PAGE_SIZE = 25
+MY_PROJECTS_PAGE_SIZE = 25
+REFERENCE_RE = re.compile(r"^\s*(?:P?\d{4}-)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def organisations_requesting_for(*, user: User) -> QuerySet[Organisation]:
+    """The organisations on whose behalf `user` may ask for a prototype: those they own or
+    administer (not a refused application)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(memberships__user=user, memberships__role__in=MANAGING_ROLES)
+        .exclude(status=Organisation.Status.REFUSED)
+        .order_by("name")
+        .distinct()
+    )
+
+
+def site_staff_everywhere() -> list[User]:
+    """Every active staff member of any FabLab site (each once)."""
+    return list(
+        get_user_model()
+        .objects.filter(fablab_sites__isnull=False, is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def project_staff_people(*, project: Project) -> list[User]:
+    """The staff who hear of a project's internal notes: its lead; before a lead is
+    named, the staff of its site, or of every site before triage."""
+    if project.lead_id is not None:
+        lead = project.lead
+        return [lead] if lead.is_active and lead.email else []
+    if project.site_id is not None:
+        return list(project.site.staff.filter(is_active=True).exclude(email="").order_by("pk"))
+    return site_staff_everywhere()
+
+
+def user_runs_projects(*, user: User) -> bool:
+    """FabLab staff (and administrators): the people of the staff queue."""
+    return bool(user.is_authenticated and user.has_perm("accounts.run_site"))
+
+
+def staff_sites_of(*, user: User):
+    """The sites whose projects `user` handles: all of them for administrators."""
+    from fabreck.fablab.models import Site
+
+    if not user_runs_projects(user=user):
+        return Site.objects.none()
+    if user.has_perm("fablab.change_site"):
+        return Site.objects.order_by("name")
+    return Site.objects.filter(staff=user).order_by("name")
+
+
+@dataclass(frozen=True)
+class StaffQueueFilters:
+    status: str = ""
+    site: str = ""  # slug
+    mine: bool = False
+    q: str = ""
+    page: int | str = 1
+
+
+def project_reference_pk(text: str) -> int | None:
+    """The number of a reference as people type it: "P2026-00042", "2026-42", "42"."""
+    match = REFERENCE_RE.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+def projects_staff_queue(*, user: User, filters: StaffQueueFilters) -> Page:
+    """The staff queue, one page at a time."""
+    rows = projects_staff_rows(user=user, filters=filters)
+    return Paginator(rows, STAFF_QUEUE_PAGE_SIZE).get_page(filters.page)
+
+
+def projects_staff_rows(*, user: User, filters: StaffQueueFilters) -> QuerySet[Project]:
+    """Projects staff handle: those of the sites they run and every request not triaged
+    yet (all projects for administrators), newest first."""
+    from fabreck.projects.models import ProjectStatus
+
+    rows = Project.objects.select_related("organisation", "site", "lead", "requested_by")
+    if not user_runs_projects(user=user):
+        rows = rows.none()
+    elif not user.has_perm("fablab.change_site"):
+        rows = rows.filter(Q(site__isnull=True) | Q(site_id__in=user.fablab_sites.values("pk")))
+    if filters.status in ProjectStatus.values:
+        rows = rows.filter(status=filters.status)
+    elif filters.status == "open":
+        from fabreck.projects.models import OPEN_STATUSES
+
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    if filters.site == "none":
+        rows = rows.filter(site__isnull=True)
+    elif filters.site:
+        rows = rows.filter(site__slug=filters.site)
+    if filters.mine:
+        rows = rows.filter(lead=user)
+    text = (filters.q or "").strip()
+    if text:
+        condition = Q(title__icontains=text)
+        pk = project_reference_pk(text)
+        if pk is not None:
+            condition |= Q(pk=pk)
+        rows = rows.filter(condition)
+    return rows.order_by("-created_at", "-pk")
+
+
+def projects_of_page(*, user: User, page: int | str = 1) -> Page:
+    """ "My projects", one page at a time."""
+    rows = projects_of(user=user).order_by("-created_at", "-pk")
+    return Paginator(rows, MY_PROJECTS_PAGE_SIZE).get_page(page)
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "status", "comment" or "file"
+    at: datetime
+    by: User | None
+    status_change: StatusChange | None = None
+    comment: Comment | None = None
+    files: list[Attachment] = field(default_factory=list)
+
+
+def project_timeline(*, project: Project, user: User) -> list[TimelineEntry]:
+    """Status changes, comments (internal notes for staff only) and the request's files,
+    oldest first. Three queries whatever the length."""
+    staff = user_is_project_staff(user=user, project=project)
+    entries: list[TimelineEntry] = [
+        TimelineEntry("status", change.changed_at, change.changed_by, status_change=change)
+        for change in StatusChange.objects.filter(project=project).select_related("changed_by")
+    ]
+    comments = (
+        Comment.objects.filter(project=project)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk"))
+        )
+    )
+    if not staff:
+        comments = comments.filter(internal=False)
+    entries += [
+        TimelineEntry(
+            "comment",
+            comment.created_at,
+            comment.author,
+            comment=comment,
+            files=list(comment.attachments.all()),
+        )
+        for comment in comments
+    ]
+    request_files = list(
+        Attachment.objects.filter(project=project, comment__isnull=True).select_related(
+            "uploaded_by"
+        )
+    )
+    if request_files:
+        entries.append(
+            TimelineEntry(
+                "file",
+                request_files[0].uploaded_at,
+                request_files[0].uploaded_by,
+                files=request_files,
+            )
+        )
+    order = {"status": 0, "file": 1, "comment": 2}
+    entries.sort(key=lambda entry: (entry.at, order[entry.kind]))
+    return entries
+
+
+def project_attachment_for(*, project_pk: int, attachment_pk: int, user: User) -> Attachment:
+    """A file for those who may see its project; a file of an internal note for staff
+    only. A 404 for anyone else."""
+    project = project_visible_to(pk=project_pk, user=user)
+    attachment = (
+        Attachment.objects.select_related("comment")
+        .filter(pk=attachment_pk, project=project)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    if attachment.comment is not None and attachment.comment.internal:
+        if not user_is_project_staff(user=user, project=project):
+            raise Http404
+    return attachment
+
+
+@dataclass(frozen=True)
+class ProjectMoves:
+    """What the viewer may do with a project right now (the page shows only these)."""
+
+    staff: bool = False
+    speaks_for: bool = False
+    triage: bool = False
+    decline: bool = False
+    cancel: bool = False
+    deliver: bool = False
+    close: bool = False
+    comment: bool = False
+    internal: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.triage or self.decline or self.cancel or self.deliver or self.close
+
+
+def project_moves_for(*, project: Project, user: User) -> ProjectMoves:
+    """The moves of the requests and timeline capability `user` may make, as the status
+    machine (models.TRANSITIONS) and the who-may-move rules of services allow them."""
+    from fabreck.projects.services import REQUESTER_MAY_CANCEL_FROM
+
+    staff = user_is_project_staff(user=user, project=project)
+    speaks_for = user_speaks_for_project(user=user, project=project)
+    allowed = TRANSITIONS[project.status]
+    return ProjectMoves(
+        staff=staff,
+        speaks_for=speaks_for,
+        triage=staff and project.status in ("requested", "quoted"),
+        decline=staff and "declined" in allowed,
+        cancel="cancelled" in allowed
+        and (staff or (speaks_for and project.status in REQUESTER_MAY_CANCEL_FROM)),
+        deliver=staff and "delivered" in allowed,
+        close=staff and "closed" in allowed,
+        comment=staff or speaks_for,
+        internal=staff,
+    )
+
+
+def triage_leads(*, sites) -> list[tuple[object, list[User]]]:
+    """For each site, its active staff (the possible leads), in one query."""
+    sites = list(sites)
+    through = get_user_model().fablab_sites.through
+    links = (
+        through.objects.filter(site__in=sites, user__is_active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    )
+    people: dict[int, list[User]] = {site.pk: [] for site in sites}
+    for link in links:
+        people[link.site_id].append(link.user)
+    return [(site, people[site.pk]) for site in sites]

@@ -1,0 +1,21 @@
+"""The prototyping projects API, mounted at /api/v1/projects/. Sections are appended per
+capability."""
+
+from django.urls import path
+
+from fabreck.projects import api
+
+urlpatterns: list = []
+
+# --- requests, status changes and comments -------------------------------------------------
+urlpatterns += [
+    path("", api.ProjectListCreateView.as_view(), name="api-projects"),
+    path("<int:pk>/", api.ProjectDetailView.as_view(), name="api-project"),
+    path("<int:pk>/status/", api.ProjectStatusView.as_view(), name="api-project-status"),
+    path("<int:pk>/comments/", api.ProjectCommentsView.as_view(), name="api-project-comments"),
+    path(
+        "<int:pk>/files/<int:attachment_pk>/",
+        api.ProjectAttachmentView.as_view(),
+        name="api-project-attachment",
+    ),
+]
