@@ -178,10 +178,7 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-files-are-not-served/"},
-    },
+    "private": {"BACKEND": "fabreck.core.storage.PrivateFileStorage"},
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_STORAGE",
