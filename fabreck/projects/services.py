@@ -431,7 +431,9 @@ def _answer_locked(quote: Quote, by: User) -> tuple[Quote, Project]:
         raise PermissionDenied(
             _("Only the requester or the organisation's owners and admins may answer a quote.")
         )
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    # Read again under the project's lock: every answer and every new version of the
+    # project's quote waits for that lock, so what is read here cannot change before commit.
+    quote = Quote.objects.get(pk=quote.pk)
     _ensure_answerable(quote, project)
     return quote, project
 
