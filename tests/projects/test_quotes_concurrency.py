@@ -149,3 +149,25 @@ def test_control_without_the_project_lock_the_same_quote_is_accepted_twice(monke
 
     assert all(isinstance(o, Quote) for o in outcomes), outcomes
     assert _accepted(project) == 2, "without the lock both acceptances go through"
+
+
+def test_two_staff_sending_versions_at_once_number_them_one_after_the_other():
+    staff = [UserFactory(roles=["site_staff"]) for _ in range(2)]
+    site = site_make(slug="versions", staff=staff)
+    project = triaged_project(site, staff[0])
+    laser = laser_make(site)
+
+    outcomes = _rush(
+        [
+            lambda who=who, n=n: quote_make(
+                project, who, [QuoteLineInput(kind="machine", resource=laser, quantity=n + 1)]
+            )
+            for n, who in enumerate(staff)
+        ]
+    )
+
+    assert all(isinstance(o, Quote) for o in outcomes), outcomes
+    rows = list(Quote.objects.filter(project=project).order_by("version"))
+    assert [(q.version, q.status) for q in rows] == [(1, "superseded"), (2, "sent")]
+    assert Project.objects.get(pk=project.pk).status == "quoted"
+    assert StatusChange.objects.filter(project=project).count() == 1
