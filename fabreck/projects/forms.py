@@ -126,7 +126,7 @@ class ProjectBookingForm(MoveForm):
     """A machine of the project's site, a day and two local times, and who operates."""
 
     OPERATORS = [
-        ("lead", _("The staff lead (staff work: the makers' booking rules do not apply)")),
+        ("lead", _("The staff lead (staff work)")),
         ("requester", _("The requester, who comes to operate the machine")),
     ]
 
@@ -139,7 +139,10 @@ class ProjectBookingForm(MoveForm):
         label=_("Booked in the name of"),
         choices=OPERATORS,
         initial="lead",
-        widget=forms.RadioSelect,
+        help_text=_(
+            "Staff work is not held to the makers' booking rules (trainings, quota, opening "
+            "hours); a slot already taken is always refused."
+        ),
     )
     override = forms.BooleanField(
         label=_("Override the makers' rules for the requester (trainings, quota, hours)"),
