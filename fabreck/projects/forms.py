@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,7 +82,9 @@ class QuoteLineForm(forms.Form):
             self.fields["material"].queryset = Material.objects.filter(
                 site=site, is_active=True
             ).order_by("name_en")
-            self.fields["material"].label_from_instance = lambda m: f"{m.name} ({m.unit})"
+            self.fields["material"].label_from_instance = lambda m: (
+                f"{m.name} ({floatformat(m.unit_price, '2g')} € / {m.unit})"
+            )
 
 
 class _QuoteLineFormSet(forms.BaseFormSet):

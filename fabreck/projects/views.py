@@ -148,7 +148,13 @@ def quote_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/quote_form.html",
-        {"project": project, "form": form, "lines": lines, "latest": latest},
+        {
+            "project": project,
+            "form": form,
+            "lines": lines,
+            "latest": latest,
+            "price_group": services.quote_price_group(project=project),
+        },
     )
 
 

@@ -57,7 +57,9 @@ def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
     rows.nth(0).locator("select[name$=resource]").select_option(label=laser.name)
     rows.nth(0).locator("input[name$=quantity]").fill("5")
     rows.nth(1).locator("select[name$=kind]").select_option("material")
-    rows.nth(1).locator("select[name$=material]").select_option(label="Acrylic sheet 3 mm (sheet)")
+    rows.nth(1).locator("select[name$=material]").select_option(
+        label="Acrylic sheet 3 mm (24.50 € / sheet)"
+    )
     rows.nth(1).locator("input[name$=quantity]").fill("3")
     rows.nth(2).locator("select[name$=kind]").select_option("staff")
     rows.nth(2).locator("input[name$=quantity]").fill("2")
