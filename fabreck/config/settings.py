@@ -385,3 +385,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "BudgetRangeEnum": "fabreck.projects.models.BudgetRange",
     }
 )
+
+# --- prototyping projects: quotes and execution ---------------------------------------------
+# The quotes' choice sets get names of their own in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "QuoteStatusEnum": "fabreck.projects.models.QuoteStatus",
+        "QuoteLineKindEnum": "fabreck.projects.models.QuoteLineKind",
+    }
+)
+# PDF streams of quotes are compressed; tests turn it off to read the text in the file.
+PROJECTS_QUOTE_PDF_COMPRESS = env_bool("PROJECTS_QUOTE_PDF_COMPRESS", True)

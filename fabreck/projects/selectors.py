@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from fabreck.cluster.models import OrganisationPerson
-from fabreck.projects.models import Project
+from fabreck.cluster.models import Organisation, OrganisationPerson
+from fabreck.fablab.models import Booking, Material, MaterialUse, Resource
+from fabreck.fablab.selectors import price_round
+from fabreck.projects.models import (
+    TRANSITIONS,
+    Attachment,
+    Comment,
+    Project,
+    ProjectBooking,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    StaffTime,
+    StatusChange,
+)
 
 if TYPE_CHECKING:
     from fabreck.accounts.models import User
@@ -93,21 +113,7 @@ def project_recipients(*, project: Project) -> list[User]:
 
 
 # --- requests, triage and timeline --------------------------------------------------------
-import re  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import datetime  # noqa: E402
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.paginator import Page, Paginator  # noqa: E402
-from django.db.models import Prefetch  # noqa: E402
-
-from fabreck.cluster.models import Organisation  # noqa: E402
-from fabreck.projects.models import (  # noqa: E402
-    TRANSITIONS,
-    Attachment,
-    Comment,
-    StatusChange,
-)
 
 STAFF_QUEUE_PAGE_SIZE = 25
 MY_PROJECTS_PAGE_SIZE = 25
@@ -351,3 +357,284 @@ def triage_leads(*, sites) -> list[tuple[object, list[User]]]:
     for link in links:
         people[link.site_id].append(link.user)
     return [(site, people[site.pk]) for site in sites]
+
+
+# --- Quotes and execution -------------------------------------------------------------------
+
+
+ZERO = Decimal("0.00")
+LINKABLE_BOOKINGS = 100  # the link form offers this many of the site's bookings at most
+
+
+def quotes_of(*, project: Project) -> list[Quote]:
+    """Every version of a project's quote, newest first, with their lines."""
+    return list(
+        Quote.objects.filter(project=project)
+        .select_related("created_by", "decided_by", "price_group")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=QuoteLine.objects.select_related("resource", "material").order_by(
+                    "position", "pk"
+                ),
+            )
+        )
+        .order_by("-version")
+    )
+
+
+def quote_of(*, project: Project, version: int) -> Quote:
+    quote = (
+        Quote.objects.filter(project=project, version=version)
+        .select_related("price_group", "created_by", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=QuoteLine.objects.select_related("resource", "material").order_by(
+                    "position", "pk"
+                ),
+            )
+        )
+        .first()
+    )
+    if quote is None:
+        raise Http404
+    return quote
+
+
+def quote_visible_to(*, pk: int, user: User) -> Quote:
+    """A quote for those who see its project; a 404 for anyone else."""
+    quote = (
+        Quote.objects.select_related(
+            "project__organisation", "project__site", "project__lead", "project__requested_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if quote is None or not user_sees_project(user=user, project=quote.project):
+        raise Http404
+    return quote
+
+
+def quote_current(*, project: Project) -> Quote | None:
+    """The version that counts: the accepted one, else the one awaiting an answer."""
+    return (
+        Quote.objects.filter(project=project, status__in=[QuoteStatus.ACCEPTED, QuoteStatus.SENT])
+        .order_by("-version")
+        .first()
+    )
+
+
+def quote_line_label(line: QuoteLine) -> str:
+    """What a line is, in the reader's language where the catalogue has it."""
+    if line.kind == "machine" and line.resource_id is not None:
+        return line.resource.name
+    if line.kind == "material" and line.material_id is not None:
+        return line.material.name
+    if line.kind == "staff":
+        return (
+            _("Staff hours: %(what)s") % {"what": line.description}
+            if line.description
+            else _("Staff hours")
+        )
+    return line.description
+
+
+def project_bookings(*, project: Project) -> list[ProjectBooking]:
+    return list(
+        ProjectBooking.objects.filter(project=project)
+        .select_related("booking__resource__site", "booking__user")
+        .order_by("booking__starts_at", "pk")
+    )
+
+
+def staff_times_of(*, project: Project) -> list[StaffTime]:
+    return list(StaffTime.objects.filter(project=project).select_related("staff"))
+
+
+def bookings_linkable(*, project: Project) -> list[Booking]:
+    """Confirmed makers' bookings of the project's site that may count for it: those
+    naming its reference, or made for its organisation or by its requester, and not yet
+    counting for a project. Newest first."""
+    if project.site_id is None:
+        return []
+    who = Q(project_reference=project.reference) | Q(user_id=project.requested_by_id)
+    if project.organisation_id is not None:
+        who |= Q(organisation_id=project.organisation_id)
+    return list(
+        Booking.objects.filter(
+            who,
+            resource__site_id=project.site_id,
+            kind=Booking.Kind.BOOKING,
+            status=Booking.Status.CONFIRMED,
+            project_link__isnull=True,
+        )
+        .select_related("resource", "user")
+        .order_by("-starts_at")[:LINKABLE_BOOKINGS]
+    )
+
+
+def booking_hours(booking: Booking) -> Decimal:
+    """Machine hours a booking used: check-in to check-out; the booked duration when the
+    maker checked in but not out; nothing for a no-show, a booking not checked in, or a
+    cancelled one."""
+    if (
+        booking.status != Booking.Status.CONFIRMED
+        or booking.no_show
+        or booking.checked_in_at is None
+    ):
+        return Decimal(0)
+    if booking.checked_out_at is not None:
+        seconds = (booking.checked_out_at - booking.checked_in_at).total_seconds()
+    else:
+        seconds = (booking.ends_at - booking.starts_at).total_seconds()
+    return Decimal(max(int(seconds), 0)) / Decimal(3600)
+
+
+@dataclass
+class CostRow:
+    """One thing quoted or used (a machine, a material, staff time, other): quantity and
+    amount on each side. Quantities are hours for machines and staff."""
+
+    kind: str
+    label: str
+    unit: str = ""
+    quoted_quantity: Decimal = ZERO
+    quoted: Decimal = ZERO
+    actual_quantity: Decimal = ZERO
+    actual: Decimal = ZERO
+
+    @property
+    def quantity_difference(self) -> Decimal:
+        return self.actual_quantity - self.quoted_quantity
+
+    @property
+    def difference(self) -> Decimal:
+        return self.actual - self.quoted
+
+
+@dataclass
+class CostSide:
+    machine_hours: Decimal = ZERO
+    machines: Decimal = ZERO
+    materials: Decimal = ZERO
+    staff_hours: Decimal = ZERO
+    staff: Decimal = ZERO
+    other: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.machines + self.materials + self.staff + self.other
+
+
+@dataclass
+class ProjectCosts:
+    """Actual versus quoted, before VAT. `quote` is the accepted version, else the one
+    awaiting an answer (None when there is neither)."""
+
+    quote: Quote | None
+    quoted: CostSide
+    actual: CostSide
+    machines: list[CostRow] = field(default_factory=list)
+    materials: list[CostRow] = field(default_factory=list)
+    staff: CostRow | None = None
+    other: CostRow | None = None
+
+    @property
+    def rows(self) -> list[CostRow]:
+        return [*self.machines, *self.materials, self.staff, self.other]
+
+    @property
+    def difference(self) -> Decimal:
+        return self.actual.net - self.quoted.net
+
+    @property
+    def has_any(self) -> bool:
+        return self.quote is not None or any(row.actual or row.actual_quantity for row in self.rows)
+
+
+def project_costs(*, project: Project) -> ProjectCosts:
+    """The quoted and the actual cost of a project, machine by machine and material by
+    material, in five queries whatever the number of bookings.
+
+    Actual machine cost: each booking's hours (see `booking_hours`) at the booking's own
+    hourly rate (the snapshot taken when it was made). Materials: what staff recorded on
+    the project's bookings, at the price of the day. Staff: hours x each entry's rate."""
+    quote = quote_current(project=project)
+    quoted, actual = CostSide(), CostSide()
+    machines: dict[int, CostRow] = {}
+    materials: dict[int, CostRow] = {}
+    staff = CostRow(kind="staff", label=_("Staff time"), unit="h")
+    other = CostRow(kind="other", label=_("Other"))
+
+    def machine_row(resource: Resource) -> CostRow:
+        return machines.setdefault(
+            resource.pk, CostRow(kind="machine", label=resource.name, unit="h")
+        )
+
+    def material_row(material: Material) -> CostRow:
+        return materials.setdefault(
+            material.pk, CostRow(kind="material", label=material.name, unit=material.unit)
+        )
+
+    if quote is not None:
+        for line in QuoteLine.objects.filter(quote=quote).select_related("resource", "material"):
+            if line.kind == "machine" and line.resource_id is not None:
+                row = machine_row(line.resource)
+                quoted.machine_hours += line.quantity
+                quoted.machines += line.total
+            elif line.kind == "material" and line.material_id is not None:
+                row = material_row(line.material)
+                quoted.materials += line.total
+            elif line.kind == "staff":
+                row = staff
+                quoted.staff_hours += line.quantity
+                quoted.staff += line.total
+            else:
+                row = other
+                quoted.other += line.total
+                row.quoted += line.total
+                continue
+            row.quoted_quantity += line.quantity
+            row.quoted += line.total
+
+    for link in ProjectBooking.objects.filter(project=project).select_related("booking__resource"):
+        booking = link.booking
+        hours = booking_hours(booking)
+        amount = price_round(hours * (booking.hourly_rate or ZERO))
+        row = machine_row(booking.resource)
+        row.actual_quantity += hours
+        row.actual += amount
+        actual.machine_hours += hours
+        actual.machines += amount
+
+    for use in MaterialUse.objects.filter(booking__project_link__project=project).select_related(
+        "material"
+    ):
+        amount = price_round(use.quantity * use.unit_price)
+        row = material_row(use.material)
+        row.actual_quantity += use.quantity
+        row.actual += amount
+        actual.materials += amount
+
+    for hours, rate in StaffTime.objects.filter(project=project).values_list(
+        "hours", "hourly_rate"
+    ):
+        amount = price_round(hours * rate)
+        staff.actual_quantity += hours
+        staff.actual += amount
+        actual.staff_hours += hours
+        actual.staff += amount
+
+    for row in [*machines.values(), *materials.values(), staff]:
+        row.actual_quantity = row.actual_quantity.quantize(Decimal("0.01"))
+    actual.machine_hours = actual.machine_hours.quantize(Decimal("0.01"))
+    return ProjectCosts(
+        quote=quote,
+        quoted=quoted,
+        actual=actual,
+        machines=sorted(machines.values(), key=lambda row: row.label.lower()),
+        materials=sorted(materials.values(), key=lambda row: row.label.lower()),
+        staff=staff,
+        other=other,
+    )
