@@ -38,6 +38,7 @@ from django.core.management.base import CommandError
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from fabreck.accounts.models import User
 from fabreck.core.seeding import seeder_register
@@ -106,6 +107,8 @@ ESCH_SHARE = {
 }
 WHOLE_UNITS = {"sheet", "piece", "cone"}
 SEARCH_DAYS = 60  # how far after its wished day a session may go to find a free slot
+BLOCK_DAYS = 28  # machine time is read four weeks at a time
+BLOCK_EPOCH = date(2000, 1, 3)  # a Monday: blocks start on Mondays
 
 PROJECT_FIELDS = (
     "id", "created_at", "updated_at", "title", "goal", "description", "requested_by",
@@ -220,6 +223,12 @@ class Rows:
     statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
+def _aware(value: datetime | str) -> datetime:
+    """A moment from a raw query: SQLite gives naive UTC (or text), PostgreSQL aware."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+
+
 def _next_id(model: type[models.Model]) -> int:
     return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
 
@@ -273,7 +282,7 @@ class FabLab:
         self._rates: dict[tuple[int, int], Decimal] = {}
         self._groups: dict[tuple, PriceGroup] = {}
         self._busy: dict[tuple[int, date], list[tuple[int, int]]] = {}
-        self._weeks: set[tuple[int, date]] = set()
+        self._blocks: set[tuple[int, date]] = set()
         self.queries = 0
 
     # Prices, through the FabLab's own selectors (memoised: a handful of distinct calls).
@@ -300,25 +309,31 @@ class FabLab:
         return datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(minutes=minutes)
 
     def busy(self, resource: int, day: date) -> list[tuple[int, int]]:
-        monday = day - timedelta(days=day.weekday())
-        if (resource, monday) not in self._weeks:
-            self._weeks.add((resource, monday))
+        """The machine's held minutes that day, read with its block of BLOCK_DAYS days
+        (one query; a project's sessions mostly fall in one or two blocks)."""
+        first = day - timedelta(days=(day - BLOCK_EPOCH).days % BLOCK_DAYS)
+        if (resource, first) not in self._blocks:
+            self._blocks.add((resource, first))
             self.queries += 1
-            starts = self.local(monday, 0)
-            ends = self.local(monday + timedelta(days=7), 0)
-            for n in range(7):
-                self._busy.setdefault((resource, monday + timedelta(days=n)), [])
-            for s, e in Occupancy.objects.filter(
-                resource_id=resource, starts_at__lt=ends, ends_at__gt=starts
-            ).values_list("starts_at", "ends_at"):
-                self._hold(resource, s, e, monday)
+            last = first + timedelta(days=BLOCK_DAYS - 1)
+            for n in range(BLOCK_DAYS):
+                self._busy.setdefault((resource, first + timedelta(days=n)), [])
+            table = connection.ops.quote_name(Occupancy._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT starts_at, ends_at FROM {table} "  # noqa: S608  (the model's table)
+                    "WHERE resource_id = %s AND starts_at < %s AND ends_at > %s",
+                    [resource, self.local(last + timedelta(days=1), 0), self.local(first, 0)],
+                )
+                for s, e in cursor.fetchall():
+                    self._hold(resource, _aware(s), _aware(e), first, last)
         return self._busy[(resource, day)]
 
-    def _hold(self, resource: int, starts: datetime, ends: datetime, monday: date) -> None:
+    def _hold(self, resource: int, starts: datetime, ends: datetime, first: date,
+              last: date) -> None:  # fmt: skip
         s, e = starts.astimezone(self.tz), ends.astimezone(self.tz)
-        day = max(s.date(), monday)
-        last = min(e.date(), monday + timedelta(days=6))
-        while day <= last:
+        day = max(s.date(), first)
+        while day <= min(e.date(), last):
             lo = s.hour * 60 + s.minute if day == s.date() else 0
             hi = e.hour * 60 + e.minute if day == e.date() else 24 * 60
             if hi > lo:
@@ -918,7 +933,7 @@ def seed_projects(*, scale: str, rng: random.Random, stdout) -> dict[str, int]:
     if scale == "large":
         stdout.write(
             f"    projects: {len(writer.rows.bookings):,} sessions placed, "
-            f"{writer.sessions_dropped} not placed, {lab.queries:,} weeks of machine time read "
+            f"{writer.sessions_dropped} not placed, {lab.queries:,} blocks of machine time read "
             f"({clock.monotonic() - started:.1f} s)"
         )
     return counts
