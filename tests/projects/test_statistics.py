@@ -392,3 +392,13 @@ def test_the_api_gives_the_same_figures_to_staff_only(client, history):
     assert (
         refused.json()["error"]["message"] == "Only staff and cluster managers read the statistics."
     )
+
+
+def test_the_account_menu_offers_the_statistics_to_staff_only(client, history):
+    url = reverse("projects:statistics")
+    _client_for(client, history.staff)
+    assert f'href="{url}"' in client.get("/").content.decode()
+    client.logout()
+
+    _client_for(client, UserFactory(roles=["maker"]))
+    assert f'href="{url}"' not in client.get("/").content.decode()
