@@ -402,3 +402,25 @@ def test_the_account_menu_offers_the_statistics_to_staff_only(client, history):
 
     _client_for(client, UserFactory(roles=["maker"]))
     assert f'href="{url}"' not in client.get("/").content.decode()
+
+
+def test_on_postgresql_the_planner_settings_are_put_back_in_the_callers_transaction(history):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the statistics change planner settings on PostgreSQL only")
+
+    def settings_now():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('jit'), current_setting('enable_hashjoin'), "
+                "current_setting('enable_mergejoin')"
+            )
+            return cursor.fetchone()
+
+    before = settings_now()  # the test runs inside a transaction, as a request might
+
+    stats = project_statistics(first_year=2024, last_year=2025)
+
+    assert stats.costs_total.projects == 4
+    assert settings_now() == before
