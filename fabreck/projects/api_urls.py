@@ -7,6 +7,7 @@ from fabreck.projects import api
 
 urlpatterns: list = []
 
+
 # --- requests, status changes and comments -------------------------------------------------
 urlpatterns += [
     path("", api.ProjectListCreateView.as_view(), name="api-projects"),
@@ -31,4 +32,11 @@ urlpatterns += [
     path(
         "quotes/<int:pk>/reject/", api.QuoteRejectView.as_view(), name="api-projects-quote-reject"
     ),
+]
+
+
+# --- statistics (projstats) ---------------------------------------------------------------
+
+urlpatterns += [
+    path("statistics/", api.ProjectStatisticsView.as_view(), name="api-projects-statistics"),
 ]

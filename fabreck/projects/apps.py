@@ -8,4 +8,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Prototyping projects")
 
     def ready(self) -> None:
-        from fabreck.projects import navigation  # noqa: F401  (registers the menu entries)
+        from fabreck.projects import (
+            navigation,  # noqa: F401  (registers the menu entries)
+            seeding,  # noqa: F401  (registers the seeder)
+        )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from fabreck.projects import views
 
@@ -51,4 +51,16 @@ urlpatterns += [
     path("projects/<int:pk>/bookings/new/", views.project_booking_new, name="booking-new"),
     path("projects/<int:pk>/bookings/link/", views.project_booking_link_view, name="booking-link"),
     path("projects/<int:pk>/staff-time/new/", views.staff_time_new, name="staff-time-new"),
+]
+
+# --- statistics (projstats) ---------------------------------------------------------------
+
+
+urlpatterns += [
+    path("projects/statistics/", views.project_statistics, name="statistics"),
+    re_path(
+        r"^projects/statistics/export\.(?P<fmt>csv|xlsx)$",
+        views.project_statistics_export,
+        name="statistics-export",
+    ),
 ]

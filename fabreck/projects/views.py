@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fabreck.core.exports import csv_response, xlsx_response
 from fabreck.projects import selectors, services
 from fabreck.projects.forms import (
     CancelForm,
@@ -24,6 +25,7 @@ from fabreck.projects.forms import (
     ProjectBookingForm,
     ProjectBookingLinkForm,
     ProjectRequestForm,
+    ProjectStatisticsFilterForm,
     QuoteForm,
     QuoteLineFormSet,
     QuoteRejectForm,
@@ -553,3 +555,52 @@ def staff_time_new(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return _back(project)
     return render(request, "projects/staff_time_form.html", {"project": project, "form": form})
+
+
+# --- statistics (projstats) ---------------------------------------------------------------
+
+
+def statistics_allowed(user) -> bool:
+    """Site staff and cluster managers read the projects' statistics."""
+    return user.is_authenticated and (
+        user.has_perm("accounts.run_site") or user.has_perm("accounts.manage_cluster")
+    )
+
+
+def _statistics_of(request: HttpRequest):
+    if not statistics_allowed(request.user):
+        raise PermissionDenied(_("Only staff and cluster managers read the statistics."))
+    first, last = selectors.statistics_year_span()
+    form = ProjectStatisticsFilterForm(
+        request.GET or None, first_year=max(first, last - 9), last_year=last
+    )
+    chosen = form.filters()
+    stats = selectors.project_statistics(
+        first_year=chosen["first_year"], last_year=chosen["last_year"], site=chosen["site"]
+    )
+    return form, stats
+
+
+@login_required
+@require_GET
+def project_statistics(request: HttpRequest) -> HttpResponse:
+    form, stats = _statistics_of(request)
+    return render(
+        request,
+        "projects/statistics.html",
+        {"form": form, "stats": stats, "query": request.GET.urlencode()},
+    )
+
+
+@login_required
+@require_GET
+def project_statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    stats = _statistics_of(request)[1]
+    headers = [_("Table"), _("Year"), _("Group"), _("Measure"), _("Value")]
+    keys = ["table", "year", "group", "measure", "value"]
+    suffix = f"-{stats.site.slug}" if stats.site is not None else ""
+    filename = f"project-statistics-{stats.first_year}-{stats.last_year}{suffix}.{fmt}"
+    rows = selectors.statistics_rows(stats)
+    if fmt == "xlsx":
+        return xlsx_response(filename=filename, headers=headers, rows=rows, keys=keys)
+    return csv_response(filename=filename, headers=headers, rows=rows, keys=keys)
