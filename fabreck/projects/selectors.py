@@ -90,3 +90,412 @@ def project_recipients(*, project: Project) -> list[User]:
     if project.lead_id is not None:
         people.setdefault(project.lead_id, project.lead)
     return [person for person in people.values() if person.is_active and person.email]
+
+
+# --- gallery: documentations and the public gallery ----------------------------------------
+# Imports of this section stay here so that the section merges as one block.
+from dataclasses import dataclass, field  # noqa: E402
+
+from django.core.paginator import Page, Paginator  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import (  # noqa: E402
+    Case,
+    Exists,
+    Expression,
+    FloatField,
+    OuterRef,
+    Value,
+    When,
+)
+from django.utils.text import slugify  # noqa: E402
+from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
+
+from fabreck.cluster.models import Sector  # noqa: E402
+from fabreck.core.text import is_short, search_terms, term_variants  # noqa: E402
+from fabreck.fablab.models import MachineCategory, Material, Resource, Site  # noqa: E402
+from fabreck.projects.models import (  # noqa: E402
+    Collaborator,
+    Documentation,
+    DocumentationStatus,
+    Licence,
+)
+
+GALLERY_PAGE_SIZE = 18
+GALLERY_MAX_TERMS = 8
+# Short names for cards and badges, and the licences' deeds.
+LICENCE_SHORT = {
+    "cc-by": "CC BY 4.0",
+    "cc-by-sa": "CC BY-SA 4.0",
+    "cc-by-nc": "CC BY-NC 4.0",
+    "cc-by-nc-sa": "CC BY-NC-SA 4.0",
+    "cc-by-nd": "CC BY-ND 4.0",
+    "cc-by-nc-nd": "CC BY-NC-ND 4.0",
+    "cc0": "CC0 1.0",
+    "all-rights-reserved": _lazy("All rights reserved"),
+}
+LICENCE_URL = {
+    "cc-by": "https://creativecommons.org/licenses/by/4.0/",
+    "cc-by-sa": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "cc-by-nc": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "cc-by-nc-sa": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+    "cc-by-nd": "https://creativecommons.org/licenses/by-nd/4.0/",
+    "cc-by-nc-nd": "https://creativecommons.org/licenses/by-nc-nd/4.0/",
+    "cc0": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+
+
+def user_is_documentation_author(*, user: User, documentation: Documentation) -> bool:
+    return bool(user.is_authenticated and documentation.author_id == user.pk)
+
+
+def user_edits_documentation(*, user: User, documentation: Documentation) -> bool:
+    """The author and the collaborators who accepted their invitation."""
+    if not user.is_authenticated:
+        return False
+    if documentation.author_id == user.pk:
+        return True
+    return Collaborator.objects.filter(
+        documentation_id=documentation.pk, user=user, accepted_at__isnull=False
+    ).exists()
+
+
+def documentation_editable(*, user: User, slug: str) -> Documentation:
+    """A documentation for its author and collaborators; a 404 for anyone else."""
+    documentation = (
+        Documentation.objects.select_related("project", "organisation", "site", "sector", "author")
+        .filter(slug=slug)
+        .first()
+    )
+    if documentation is None or not user_edits_documentation(
+        user=user, documentation=documentation
+    ):
+        raise Http404
+    return documentation
+
+
+def documentation_editor_data(*, documentation: Documentation) -> dict:
+    """What the editor page lists: steps, files, collaborators, machines, materials."""
+    return {
+        "steps": list(documentation.steps.order_by("position")),
+        "files": list(documentation.files.all()),
+        "collaborators": list(documentation.collaborators.select_related("user")),
+        "machines": list(documentation.machines.select_related("site", "category")),
+        "materials": list(documentation.materials.select_related("site")),
+    }
+
+
+def documentations_of(*, user: User) -> QuerySet[Documentation]:
+    """The documentations `user` writes, as author or accepted collaborator, latest first."""
+    if not user.is_authenticated:
+        return Documentation.objects.none()
+    collaborations = Collaborator.objects.filter(
+        documentation_id=OuterRef("pk"), user=user, accepted_at__isnull=False
+    )
+    return (
+        Documentation.objects.filter(Q(author=user) | Exists(collaborations))
+        .select_related("site", "project")
+        .defer("search_text")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def projects_documentable_by(*, user: User) -> QuerySet[Project]:
+    """Delivered or closed projects `user` speaks for that have no documentation yet."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    managed = OrganisationPerson.objects.filter(user=user, role__in=MANAGING_ROLES).values(
+        "organisation_id"
+    )
+    return (
+        Project.objects.filter(
+            Q(requested_by=user) | Q(organisation_id__in=managed),
+            status__in=("delivered", "closed"),
+            documentation__isnull=True,
+        )
+        .select_related("organisation")
+        .order_by("-delivered_at", "-pk")
+    )
+
+
+def gallery_public() -> QuerySet[Documentation]:
+    """Documentations everyone may see: published (hence with consent and never
+    confidential, as the database holds), and whose project is not confidential now."""
+    confidential_project = Project.objects.filter(pk=OuterRef("project_id"), confidential=True)
+    return Documentation.objects.filter(
+        ~Exists(confidential_project), status=DocumentationStatus.PUBLISHED, confidential=False
+    )
+
+
+def documentation_page(*, slug: str, viewer: User) -> tuple[Documentation, bool]:
+    """A documentation's page and whether `viewer` writes it. The public sees published
+    ones only; a draft or a withdrawn one is a 404 for anyone but its writers."""
+    documentation = (
+        Documentation.objects.select_related("site", "sector", "organisation", "author", "project")
+        .defer("search_text")
+        .filter(slug=slug)
+        .first()
+    )
+    if documentation is None:
+        raise Http404
+    writes = user_edits_documentation(user=viewer, documentation=documentation)
+    public = documentation.is_public and not documentation.confidential
+    if public and documentation.project_id is not None:
+        public = not documentation.project.confidential
+    if not public and not writes:
+        raise Http404
+    return documentation, writes
+
+
+def documentation_page_data(*, documentation: Documentation) -> dict:
+    return {
+        "steps": list(documentation.steps.order_by("position")),
+        "files": list(documentation.files.all()),
+        "machines": list(documentation.machines.select_related("category", "site")),
+        "materials": list(documentation.materials.select_related("site")),
+        "collaborators": list(
+            documentation.collaborators.filter(accepted_at__isnull=False).select_related("user")
+        ),
+        "licence_short": LICENCE_SHORT.get(documentation.licence, ""),
+        "licence_url": LICENCE_URL.get(documentation.licence, ""),
+    }
+
+
+def documentation_file_visible(*, slug: str, pk: int, viewer: User):
+    """A shared file of a documentation the viewer may see (404 otherwise)."""
+    documentation, _writes = documentation_page(slug=slug, viewer=viewer)
+    shared = documentation.files.filter(pk=pk).first()
+    if shared is None:
+        raise Http404
+    return shared
+
+
+# The public gallery -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GalleryFilters:
+    query: str = ""
+    machine: str = ""  # a machine category's slug, or one machine's (resource) slug
+    material: str = ""  # a material's key: the slug of its English name (any site)
+    sector: str = ""  # a sector's slug
+    licence: str = ""
+    site: str = ""  # a FabLab site's slug
+    page: int = 1
+
+    @property
+    def is_narrowed(self) -> bool:
+        return any((self.query, self.machine, self.material, self.sector, self.licence, self.site))
+
+
+@dataclass(frozen=True)
+class GalleryOption:
+    value: str
+    label: str
+
+
+@dataclass
+class GalleryOptions:
+    """The choices of the gallery's filters, and what their values stand for."""
+
+    machines: list[GalleryOption] = field(default_factory=list)
+    materials: list[GalleryOption] = field(default_factory=list)
+    sectors: list[GalleryOption] = field(default_factory=list)
+    licences: list[GalleryOption] = field(default_factory=list)
+    sites: list[GalleryOption] = field(default_factory=list)
+    resource_ids: dict[str, list[int]] = field(default_factory=dict)  # machine value -> ids
+    material_ids: dict[str, list[int]] = field(default_factory=dict)
+    sector_ids: dict[str, int] = field(default_factory=dict)
+    site_ids: dict[str, int] = field(default_factory=dict)
+    resource_labels: dict[str, str] = field(default_factory=dict)
+
+
+def material_key(material: Material) -> str:
+    return slugify(material.name_en) or str(material.pk)
+
+
+def gallery_options() -> GalleryOptions:
+    """Five small queries: categories, machines, materials, sectors and sites."""
+    options = GalleryOptions()
+    categories = list(MachineCategory.objects.order_by("position", "slug"))
+    by_category: dict[int, list[int]] = {}
+    for pk, slug, name, category_id in Resource.objects.values_list(
+        "pk", "slug", "name", "category_id"
+    ):
+        options.resource_ids[slug] = [pk]
+        options.resource_labels[slug] = name
+        if category_id is not None:
+            by_category.setdefault(category_id, []).append(pk)
+    for category in categories:
+        options.resource_ids[category.slug] = by_category.get(category.pk, [])
+        options.machines.append(GalleryOption(category.slug, category.name))
+    labels: dict[str, str] = {}
+    for material in Material.objects.order_by("name_en"):
+        key = material_key(material)
+        options.material_ids.setdefault(key, []).append(material.pk)
+        labels.setdefault(key, material.name)
+    options.materials = sorted(
+        (GalleryOption(key, label) for key, label in labels.items()), key=lambda o: o.label
+    )
+    for sector in Sector.objects.order_by("position", "slug"):
+        options.sector_ids[sector.slug] = sector.pk
+        options.sectors.append(GalleryOption(sector.slug, sector.name))
+    for site in Site.objects.order_by("name"):
+        options.site_ids[site.slug] = site.pk
+        options.sites.append(GalleryOption(site.slug, site.name))
+    options.licences = [GalleryOption(value, str(label)) for value, label in Licence.choices]
+    return options
+
+
+class DocumentationSearchVector(Expression):
+    """The PostgreSQL-only `search_vector` column (migration 0004) of the query's table."""
+
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
+
+
+def _tsquery_word(term: str) -> str:
+    return term if is_short(term) else f"{term}:*"
+
+
+def _like_found(term: str) -> Q:
+    """`term` starts a word of search_text (or is a whole word of it, when short)."""
+    if is_short(term):
+        return (
+            Q(search_text=term)
+            | Q(search_text__startswith=f"{term} ")
+            | Q(search_text__endswith=f" {term}")
+            | Q(search_text__contains=f" {term} ")
+        )
+    return Q(search_text__startswith=term) | Q(search_text__contains=f" {term}")
+
+
+def _gallery_matching(qs: QuerySet[Documentation], terms: list[str]) -> QuerySet[Documentation]:
+    """Documentations with every word (as a word prefix; short words whole), with `rank`."""
+    if not terms:
+        return qs
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        raw = " & ".join(
+            "(" + " | ".join(_tsquery_word(v) for v in term_variants(term)) + ")" for term in terms
+        )
+        query = SearchQuery(raw, search_type="raw", config="simple")
+        return (
+            qs.alias(search_vector=DocumentationSearchVector())
+            .filter(search_vector=query)
+            .annotate(rank=SearchRank(DocumentationSearchVector(), query))
+        )
+    # SQLite: every word starts a word of the normalised text; the title ranks first.
+    rank = Value(0.0, output_field=FloatField())
+    for term in terms:
+        found = Q(pk__in=[])
+        for variant in term_variants(term):
+            found |= _like_found(variant)
+        qs = qs.filter(found)
+        rank = rank + Case(When(title__icontains=term, then=Value(1.0)), default=Value(0.1))
+    return qs.annotate(rank=rank)
+
+
+def _gallery_filtered(
+    qs: QuerySet[Documentation], filters: GalleryFilters, options: GalleryOptions
+) -> QuerySet[Documentation]:
+    """An unknown value finds nothing (not everything)."""
+    nothing = Documentation.objects.none()
+    if filters.machine:
+        ids = options.resource_ids.get(filters.machine)
+        if not ids:
+            return nothing
+        qs = qs.filter(
+            Exists(
+                Documentation.machines.through.objects.filter(
+                    documentation_id=OuterRef("pk"), resource_id__in=ids
+                )
+            )
+        )
+    if filters.material:
+        ids = options.material_ids.get(filters.material)
+        if not ids:
+            return nothing
+        qs = qs.filter(
+            Exists(
+                Documentation.materials.through.objects.filter(
+                    documentation_id=OuterRef("pk"), material_id__in=ids
+                )
+            )
+        )
+    if filters.sector:
+        if filters.sector not in options.sector_ids:
+            return nothing
+        qs = qs.filter(sector_id=options.sector_ids[filters.sector])
+    if filters.site:
+        if filters.site not in options.site_ids:
+            return nothing
+        qs = qs.filter(site_id=options.site_ids[filters.site])
+    if filters.licence:
+        if filters.licence not in Licence.values:
+            return nothing
+        qs = qs.filter(licence=filters.licence)
+    return qs
+
+
+@dataclass
+class GalleryResult:
+    page: Page
+    filters: GalleryFilters
+    options: GalleryOptions
+    terms: list[str]
+
+
+CARD_FIELDS = (
+    "pk",
+    "slug",
+    "title",
+    "summary",
+    "cover",
+    "licence",
+    "published_at",
+    "site__name",
+    "site__slug",
+)
+
+
+def gallery_search(
+    *, filters: GalleryFilters, options: GalleryOptions | None = None
+) -> GalleryResult:
+    """One page of the public gallery: words found (ranked, title first) and filters, newest
+    first otherwise. Two queries (count and page) plus the options' five."""
+    options = options or gallery_options()
+    terms = search_terms(filters.query)[:GALLERY_MAX_TERMS]
+    qs = _gallery_filtered(_gallery_matching(gallery_public(), terms), filters, options)
+    ordering = ["-published_at", "-pk"]
+    if terms:
+        ordering = ["-rank", *ordering]
+    qs = qs.select_related("site").only(*[name for name in CARD_FIELDS if name != "pk"])
+    page = Paginator(qs.order_by(*ordering), GALLERY_PAGE_SIZE).get_page(filters.page)
+    page.object_list = list(page.object_list)
+    for documentation in page.object_list:
+        documentation.licence_short = LICENCE_SHORT.get(documentation.licence, "")
+    return GalleryResult(page=page, filters=filters, options=options, terms=terms)
+
+
+def gallery_filters_from(params) -> GalleryFilters:
+    """The filters of a query string (page or API); nonsense becomes the first page."""
+    try:
+        page = max(1, int(params.get("page") or 1))
+    except (TypeError, ValueError):
+        page = 1
+    return GalleryFilters(
+        query=(params.get("q") or "").strip()[:200],
+        machine=(params.get("machine") or "").strip()[:80],
+        material=(params.get("material") or "").strip()[:120],
+        sector=(params.get("sector") or "").strip()[:50],
+        licence=(params.get("licence") or "").strip()[:20],
+        site=(params.get("site") or "").strip()[:50],
+        page=min(page, 10_000),
+    )
