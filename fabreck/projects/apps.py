@@ -6,3 +6,9 @@ class ProjectsConfig(AppConfig):
     name = "fabreck.projects"
     label = "projects"
     verbose_name = _("Prototyping projects")
+
+    def ready(self) -> None:
+        from fabreck.projects import (
+            navigation,  # noqa: F401  (registers the menu entries)
+            seeding_gallery,  # noqa: F401  (registers the gallery seeder)
+        )

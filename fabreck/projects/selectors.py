@@ -450,6 +450,7 @@ class GalleryResult:
     filters: GalleryFilters
     options: GalleryOptions
     terms: list[str]
+    machine_label: str = ""  # the name of one machine chosen (a link from a page)
 
 
 CARD_FIELDS = (
@@ -481,7 +482,12 @@ def gallery_search(
     page.object_list = list(page.object_list)
     for documentation in page.object_list:
         documentation.licence_short = LICENCE_SHORT.get(documentation.licence, "")
-    return GalleryResult(page=page, filters=filters, options=options, terms=terms)
+    machine_label = ""
+    if filters.machine and filters.machine not in {o.value for o in options.machines}:
+        machine_label = options.resource_labels.get(filters.machine, "")
+    return GalleryResult(
+        page=page, filters=filters, options=options, terms=terms, machine_label=machine_label
+    )
 
 
 def gallery_filters_from(params) -> GalleryFilters:
