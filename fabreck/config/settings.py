@@ -379,3 +379,12 @@ PROJECTS_ATTACHMENT_EXTENSIONS = (
     "csv",
     "zip",
 )
+
+# --- prototyping projects: gallery --------------------------------------------------------
+# The gallery's choice sets get names of their own in the OpenAPI schema ("status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "LicenceEnum": "fabreck.projects.models.Licence",
+        "DocumentationStatusEnum": "fabreck.projects.models.DocumentationStatus",
+    }
+)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("fabreck.cluster.api_urls")),
     path("api/v1/fablab/", include("fabreck.fablab.api_urls")),
     path("api/v1/events/", include("fabreck.events.api_urls")),
+    path("api/v1/projects/", include("fabreck.projects.api_urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -159,11 +159,15 @@ def user_edits_documentation(*, user: User, documentation: Documentation) -> boo
     ).exists()
 
 
-def documentation_editable(*, user: User, slug: str) -> Documentation:
-    """A documentation for its author and collaborators; a 404 for anyone else."""
+def documentation_editable(
+    *, user: User, slug: str | None = None, pk: int | None = None
+) -> Documentation:
+    """A documentation (by slug or id) for its author and collaborators; a 404 for anyone
+    else."""
+    lookup = {"slug": slug} if slug is not None else {"pk": pk}
     documentation = (
         Documentation.objects.select_related("project", "organisation", "site", "sector", "author")
-        .filter(slug=slug)
+        .filter(**lookup)
         .first()
     )
     if documentation is None or not user_edits_documentation(
