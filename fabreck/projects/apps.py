@@ -11,4 +11,5 @@ class ProjectsConfig(AppConfig):
         from fabreck.projects import (
             navigation,  # noqa: F401  (registers the menu entries)
             seeding_gallery,  # noqa: F401  (registers the gallery seeder)
+            signals,  # noqa: F401  (connects the receivers)
         )

@@ -36,6 +36,7 @@ from fabreck.fablab.models import Material, Resource, Site
 from fabreck.projects.models import Collaborator, Documentation, Licence, Step
 from fabreck.projects.services import (
     documentation_search_text_build,
+    gallery_search_table_deferred,
     machine_search_words,
     material_search_words,
 )
@@ -586,7 +587,7 @@ def _seed_large(*, rng: random.Random, sites: dict[str, Site], stdout) -> dict[s
 
     through_machines = Documentation.machines.through
     through_materials = Documentation.materials.through
-    with transaction.atomic():
+    with gallery_search_table_deferred():
         rows_insert(Documentation, DOC_FIELDS, docs)
         rows_insert(Step, STEP_FIELDS, steps)
         rows_insert(through_machines, ("documentation", "resource"), machine_links)
@@ -596,7 +597,8 @@ def _seed_large(*, rng: random.Random, sites: dict[str, Site], stdout) -> dict[s
         with connection.cursor() as cursor:
             cursor.execute(
                 "VACUUM (ANALYZE) projects_documentation, projects_step,"
-                " projects_documentation_machines, projects_documentation_materials"
+                " projects_documentation_machines, projects_documentation_materials,"
+                " projects_gallery_entry"
             )
     return {
         "documentations": len(docs),

@@ -94,20 +94,23 @@ def project_recipients(*, project: Project) -> list[User]:
 
 # --- gallery: documentations and the public gallery ----------------------------------------
 # Imports of this section stay here so that the section merges as one block.
+import uuid  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.paginator import Page, Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import (  # noqa: E402
     Case,
     Exists,
-    Expression,
     FloatField,
     OuterRef,
     Value,
     When,
 )
 from django.utils.text import slugify  # noqa: E402
+from django.utils.translation import get_language  # noqa: E402
 from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
 
 from fabreck.cluster.models import Sector  # noqa: E402
@@ -307,6 +310,7 @@ class GalleryOptions:
     licences: list[GalleryOption] = field(default_factory=list)
     sites: list[GalleryOption] = field(default_factory=list)
     resource_ids: dict[str, list[int]] = field(default_factory=dict)  # machine value -> ids
+    category_ids: dict[str, int] = field(default_factory=dict)
     material_ids: dict[str, list[int]] = field(default_factory=dict)
     sector_ids: dict[str, int] = field(default_factory=dict)
     site_ids: dict[str, int] = field(default_factory=dict)
@@ -317,8 +321,32 @@ def material_key(material: Material) -> str:
     return slugify(material.name_en) or str(material.pk)
 
 
+GALLERY_OPTIONS_SECONDS = 300
+GALLERY_OPTIONS_VERSION_KEY = "projects:gallery-options:version"
+
+
+def gallery_options_forget() -> None:
+    """After a change of machines, materials, sectors or sites (signals.py): the options
+    are built again at the next search."""
+    cache.delete(GALLERY_OPTIONS_VERSION_KEY)
+
+
 def gallery_options() -> GalleryOptions:
-    """Five small queries: categories, machines, materials, sectors and sites."""
+    """The filters' choices in the reader's language, from the cache (five small queries
+    when they must be built again)."""
+    version = cache.get(GALLERY_OPTIONS_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(GALLERY_OPTIONS_VERSION_KEY, version, None)
+    key = f"projects:gallery-options:{version}:{get_language() or settings.LANGUAGE_CODE}"
+    options = cache.get(key)
+    if options is None:
+        options = _gallery_options_build()
+        cache.set(key, options, GALLERY_OPTIONS_SECONDS)
+    return options
+
+
+def _gallery_options_build() -> GalleryOptions:
     options = GalleryOptions()
     categories = list(MachineCategory.objects.order_by("position", "slug"))
     by_category: dict[int, list[int]] = {}
@@ -331,6 +359,7 @@ def gallery_options() -> GalleryOptions:
             by_category.setdefault(category_id, []).append(pk)
     for category in categories:
         options.resource_ids[category.slug] = by_category.get(category.pk, [])
+        options.category_ids[category.slug] = category.pk
         options.machines.append(GalleryOption(category.slug, category.name))
     labels: dict[str, str] = {}
     for material in Material.objects.order_by("name_en"):
@@ -350,19 +379,6 @@ def gallery_options() -> GalleryOptions:
     return options
 
 
-class DocumentationSearchVector(Expression):
-    """The PostgreSQL-only `search_vector` column (migration 0004) of the query's table."""
-
-    def __init__(self) -> None:
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
-
-    def as_sql(self, compiler, connection):
-        alias = compiler.query.get_initial_alias()
-        return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
-
-
 def _tsquery_word(term: str) -> str:
     return term if is_short(term) else f"{term}:*"
 
@@ -380,22 +396,10 @@ def _like_found(term: str) -> Q:
 
 
 def _gallery_matching(qs: QuerySet[Documentation], terms: list[str]) -> QuerySet[Documentation]:
-    """Documentations with every word (as a word prefix; short words whole), with `rank`."""
+    """SQLite: documentations with every word (as a word prefix; short words whole), with
+    `rank` 1 when a word is in the title (PostgreSQL: `_gallery_search_postgres`)."""
     if not terms:
         return qs
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
-        raw = " & ".join(
-            "(" + " | ".join(_tsquery_word(v) for v in term_variants(term)) + ")" for term in terms
-        )
-        query = SearchQuery(raw, search_type="raw", config="simple")
-        return (
-            qs.alias(search_vector=DocumentationSearchVector())
-            .filter(search_vector=query)
-            .annotate(rank=SearchRank(DocumentationSearchVector(), query))
-        )
-    # SQLite: every word starts a word of the normalised text; the title ranks first.
     rank = Value(0.0, output_field=FloatField())
     for term in terms:
         found = Q(pk__in=[])
@@ -458,7 +462,6 @@ class GalleryResult:
 
 
 CARD_FIELDS = (
-    "pk",
     "slug",
     "title",
     "summary",
@@ -473,17 +476,21 @@ CARD_FIELDS = (
 def gallery_search(
     *, filters: GalleryFilters, options: GalleryOptions | None = None
 ) -> GalleryResult:
-    """One page of the public gallery: words found (ranked, title first) and filters, newest
-    first otherwise. Two queries (count and page) plus the options' five."""
+    """One page of the public gallery: words found (title matches first, then summary
+    matches, then the rest) and filters, newest first otherwise. On PostgreSQL two queries
+    on the search table and one for the cards; plus the options' five."""
     options = options or gallery_options()
     terms = search_terms(filters.query)[:GALLERY_MAX_TERMS]
-    qs = _gallery_filtered(_gallery_matching(gallery_public(), terms), filters, options)
-    ordering = ["-published_at", "-pk"]
-    if terms:
-        ordering = ["-rank", *ordering]
-    qs = qs.select_related("site").only(*[name for name in CARD_FIELDS if name != "pk"])
-    page = Paginator(qs.order_by(*ordering), GALLERY_PAGE_SIZE).get_page(filters.page)
-    page.object_list = list(page.object_list)
+    if connection.vendor == "postgresql":
+        page = _gallery_search_postgres(filters, options, terms)
+    else:
+        qs = _gallery_filtered(_gallery_matching(gallery_public(), terms), filters, options)
+        ordering = ["-published_at", "-pk"]
+        if terms:
+            ordering = ["-rank", *ordering]
+        qs = qs.select_related("site").only(*CARD_FIELDS)
+        page = Paginator(qs.order_by(*ordering), GALLERY_PAGE_SIZE).get_page(filters.page)
+        page.object_list = list(page.object_list)
     for documentation in page.object_list:
         documentation.licence_short = LICENCE_SHORT.get(documentation.licence, "")
     machine_label = ""
@@ -492,6 +499,109 @@ def gallery_search(
     return GalleryResult(
         page=page, filters=filters, options=options, terms=terms, machine_label=machine_label
     )
+
+
+def _filter_tokens(filters: GalleryFilters, options: GalleryOptions) -> list[str] | None:
+    """The tokens of the search table (migration 0004) the filters ask for; None when a
+    filter names nothing known (then nothing is found)."""
+    tokens = []
+    if filters.machine in options.category_ids:
+        tokens.append(f"zzcategory{options.category_ids[filters.machine]}")
+    elif filters.machine:
+        ids = options.resource_ids.get(filters.machine)
+        if not ids:
+            return None
+        tokens.append(f"zzmachine{ids[0]}")
+    if filters.material:
+        ids = options.material_ids.get(filters.material)
+        if not ids:
+            return None
+        tokens.append("(" + " | ".join(f"zzmaterial{pk}" for pk in ids) + ")")
+    if filters.sector:
+        if filters.sector not in options.sector_ids:
+            return None
+        tokens.append(f"zzsector{options.sector_ids[filters.sector]}")
+    if filters.site:
+        if filters.site not in options.site_ids:
+            return None
+        tokens.append(f"zzsite{options.site_ids[filters.site]}")
+    if filters.licence:
+        if filters.licence not in Licence.values:
+            return None
+        tokens.append("zzlicence" + filters.licence.replace("-", ""))
+    return tokens
+
+
+class _Counted:
+    """What Paginator needs of a page whose rows are loaded and whose total is known."""
+
+    def __init__(self, total: int, offset: int, rows: list) -> None:
+        self.total, self.offset, self.rows = total, offset, rows
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list:
+        return self.rows[index.start - self.offset : index.stop - self.offset]
+
+
+GALLERY_COUNT_SQL = "SELECT count(*) FROM projects_gallery_entry e WHERE {where}"
+# The page's ids and the number of matches in one pass over the matches.
+GALLERY_PAGE_SQL = """
+SELECT e.documentation_id, count(*) OVER () FROM projects_gallery_entry e
+WHERE {where}
+ORDER BY {order}
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+GALLERY_BY_WEIGHT = (
+    "CASE WHEN e.title_words @@ to_tsquery('simple', %(text)s) THEN 2"
+    " WHEN e.summary_words @@ to_tsquery('simple', %(text)s) THEN 1 ELSE 0 END DESC, "
+)
+GALLERY_NEWEST = "e.published_at DESC, e.documentation_id DESC"
+
+
+def _gallery_search_postgres(
+    filters: GalleryFilters, options: GalleryOptions, terms: list[str]
+) -> Page:
+    """The search table answers (migration 0004): the page's ids, ranked by the heaviest
+    weight a word is found with (title, summary, the rest) then newest, with the number of
+    matches; then the cards of those ids. A page past the last one costs a count more."""
+
+    def paginated(total: int, offset: int, rows: list) -> Paginator:
+        return Paginator(_Counted(total, offset, rows), GALLERY_PAGE_SIZE)
+
+    tokens = _filter_tokens(filters, options)
+    if tokens is None:
+        return paginated(0, 0, []).get_page(1)
+    text = " & ".join(
+        "(" + " | ".join(_tsquery_word(v) for v in term_variants(term)) + ")" for term in terms
+    )
+    match = " & ".join([text, *tokens] if text else tokens)
+    where = "e.document @@ to_tsquery('simple', %(match)s)" if match else "true"
+    sql = GALLERY_PAGE_SQL.format(
+        where=where, order=(GALLERY_BY_WEIGHT if text else "") + GALLERY_NEWEST
+    )
+    params = {"match": match, "text": text, "limit": GALLERY_PAGE_SIZE}
+    number = filters.page
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "offset": (number - 1) * GALLERY_PAGE_SIZE})
+        rows = cursor.fetchall()
+        if rows:
+            total = rows[0][1]
+        else:  # no match, or a page past the last one: the last one
+            cursor.execute(GALLERY_COUNT_SQL.format(where=where), params)
+            total = cursor.fetchone()[0]
+            number = max(1, -(-total // GALLERY_PAGE_SIZE))
+            if total:
+                cursor.execute(sql, {**params, "offset": (number - 1) * GALLERY_PAGE_SIZE})
+                rows = cursor.fetchall()
+    ids = [row[0] for row in rows]
+    cards = {
+        d.pk: d
+        for d in Documentation.objects.filter(pk__in=ids).select_related("site").only(*CARD_FIELDS)
+    }
+    found = [cards[pk] for pk in ids if pk in cards]
+    return paginated(total, (number - 1) * GALLERY_PAGE_SIZE, found).page(number)
 
 
 def gallery_filters_from(params) -> GalleryFilters:

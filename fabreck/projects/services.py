@@ -121,7 +121,8 @@ def project_transition(
 # Imports of this section stay here so that the section merges as one block.
 import io  # noqa: E402
 import secrets  # noqa: E402
-from collections.abc import Iterable  # noqa: E402
+from collections.abc import Iterable, Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from django.conf import settings  # noqa: E402
@@ -177,13 +178,32 @@ def documentation_search_text_build(
     materials: Iterable[str] = (),
     steps: Iterable[str] = (),
 ) -> str:
-    """The normalised text the gallery searches, in three parts weighted A, B and C on
-    PostgreSQL (migration 0004): title | summary, organisation, machines, materials | steps.
+    """The normalised text the gallery searches, in four parts weighted A, B, C and D on
+    PostgreSQL (migration 0004): title | summary, organisation | machines, materials | steps.
     """
-    described = " ".join([summary, organisation, *machines, *materials])
     return SEARCH_PART_SEPARATOR.join(
-        [search_normalize(title), search_normalize(described), search_normalize(" ".join(steps))]
+        search_normalize(" ".join(part))
+        for part in ([title], [summary, organisation], [*machines, *materials], steps)
     )
+
+
+@contextmanager
+def gallery_search_table_deferred() -> Iterator[None]:
+    """For bulk loads (the seeder): inside, the gallery search table's triggers wait; at
+    the end, in the same transaction, the table is rebuilt once (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or (
+        "projects_gallery_entry" not in connection.introspection.table_names()
+    ):
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL fabreck.gallery_refresh = 'deferred'")
+        yield
+        cursor.execute("SET LOCAL fabreck.gallery_refresh = 'immediate'")
+        cursor.execute("SELECT projects_gallery_rebuild()")
 
 
 def machine_search_words(resource: Resource) -> list[str]:
