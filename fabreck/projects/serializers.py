@@ -110,29 +110,29 @@ class DocumentationDetailSerializer(GalleryCardSerializer):
     def get_project(self, obj: Documentation) -> str | None:
         return obj.project.reference if obj.project_id else None
 
-    def _data(self, obj: Documentation) -> dict:
+    def _page_data(self, obj: Documentation) -> dict:
         return self.context.get("data") or {}
 
     def get_machines(self, obj: Documentation) -> list[dict]:
-        machines = self._data(obj).get("machines")
+        machines = self._page_data(obj).get("machines")
         if machines is None:
             machines = obj.machines.select_related("category")
         return GalleryMachineSerializer(machines, many=True).data
 
     def get_materials(self, obj: Documentation) -> list[dict]:
-        materials = self._data(obj).get("materials")
+        materials = self._page_data(obj).get("materials")
         if materials is None:
             materials = obj.materials.all()
         return GalleryMaterialSerializer(materials, many=True).data
 
     def get_steps(self, obj: Documentation) -> list[dict]:
-        steps = self._data(obj).get("steps")
+        steps = self._page_data(obj).get("steps")
         if steps is None:
             steps = obj.steps.order_by("position")
         return StepSerializer(steps, many=True).data
 
     def get_files(self, obj: Documentation) -> list[dict]:
-        files = self._data(obj).get("files")
+        files = self._page_data(obj).get("files")
         if files is None:
             files = obj.files.all()
         for shared in files:
