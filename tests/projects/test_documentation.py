@@ -319,3 +319,26 @@ def test_the_author_deletes_the_documentation(client, world):
     response = client.post(f"/gallery/{documentation.slug}/delete/")
     assert response.status_code == 302
     assert not Documentation.objects.exists()
+
+
+def test_the_project_page_offers_to_document_a_delivered_project(client, world):
+    staff = UserFactory(roles=["site_staff"])
+    world.esch.staff.add(staff)
+    running = project_make(status="in_progress", site=world.esch, lead=staff, title="Running")
+    delivered = project_make(status="delivered", site=world.esch, lead=staff)
+    client.force_login(delivered.requested_by)
+    page = client.get(f"/projects/{delivered.pk}/")
+    assert b'data-testid="document-project"' in page.content
+    client.force_login(running.requested_by)
+    assert b'data-testid="gallery-panel"' not in client.get(f"/projects/{running.pk}/").content
+
+    client.force_login(delivered.requested_by)
+    client.post(f"/gallery/from-project/{delivered.pk}/")
+    page = client.get(f"/projects/{delivered.pk}/")
+    assert b'data-testid="document-project"' not in page.content
+    assert b'data-testid="edit-documentation"' in page.content
+    # The site's staff see the project, not a way to document it for the requester.
+    client.force_login(staff)
+    page = client.get(f"/projects/{delivered.pk}/")
+    assert page.status_code == 200
+    assert b'data-testid="document-project"' not in page.content
