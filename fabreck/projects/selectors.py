@@ -109,6 +109,7 @@ from django.db.models import (  # noqa: E402
     Value,
     When,
 )
+from django.urls import reverse  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 from django.utils.translation import get_language  # noqa: E402
 from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
@@ -491,14 +492,28 @@ def gallery_search(
         qs = qs.select_related("site").only(*CARD_FIELDS)
         page = Paginator(qs.order_by(*ordering), GALLERY_PAGE_SIZE).get_page(filters.page)
         page.object_list = list(page.object_list)
-    for documentation in page.object_list:
-        documentation.licence_short = LICENCE_SHORT.get(documentation.licence, "")
+    _cards_prepare(page.object_list)
     machine_label = ""
     if filters.machine and filters.machine not in {o.value for o in options.machines}:
         machine_label = options.resource_labels.get(filters.machine, "")
     return GalleryResult(
         page=page, filters=filters, options=options, terms=terms, machine_label=machine_label
     )
+
+
+CARD_SUMMARY_CHARS = 200
+
+
+def _cards_prepare(documentations: list[Documentation]) -> None:
+    """What a card shows, computed once here rather than by filters for every card."""
+    base = reverse("projects:gallery")
+    for documentation in documentations:
+        documentation.licence_short = LICENCE_SHORT.get(documentation.licence, "")
+        documentation.card_url = f"{base}{documentation.slug}/"
+        summary = documentation.summary
+        if len(summary) > CARD_SUMMARY_CHARS:
+            summary = summary[: CARD_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        documentation.card_summary = summary
 
 
 def _filter_tokens(filters: GalleryFilters, options: GalleryOptions) -> list[str] | None:

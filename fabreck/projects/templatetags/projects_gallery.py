@@ -3,6 +3,7 @@ for the people who speak for it; a link to its documentation once there is one."
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.html import format_html_join
 
 from fabreck.projects.models import Documentation
 from fabreck.projects.selectors import user_edits_documentation, user_speaks_for_project
@@ -30,4 +31,15 @@ def gallery_panel(context, project, user) -> str:
             "may_document": may_document,
         },
         request=context.get("request"),
+    )
+
+
+@register.simple_tag
+def gallery_select_options(options, chosen: str) -> str:
+    """The <option>s of one of the gallery's filters (one join, not a template loop: the
+    page has five of them)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((o.value, " selected" if o.value == chosen else "", o.label) for o in options),
     )
