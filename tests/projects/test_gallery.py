@@ -370,3 +370,19 @@ def test_postgresql_search_table_follows_every_write(world):
     assert _found(machine="3d-printer") == [draft.slug]
     services.documentation_withdraw(documentation=draft, by=draft.author)
     assert entry(draft) is None
+
+
+def test_an_administrator_withdraws_a_documentation_from_the_admin(client, world):
+    documentation = documentation_make(title="Off-topic lamp")
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(f"/admin/projects/documentation/{documentation.pk}/change/")
+    assert page.status_code == 200
+    response = client.post(
+        "/admin/projects/documentation/",
+        {"action": "withdraw", "_selected_action": [documentation.pk]},
+    )
+    assert response.status_code == 302
+    documentation.refresh_from_db()
+    assert documentation.status == "withdrawn"
+    assert _found() == []
