@@ -178,10 +178,7 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-files-are-not-served/"},
-    },
+    "private": {"BACKEND": "fabreck.core.storage.PrivateFileStorage"},
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_STORAGE",
@@ -379,6 +376,27 @@ PROJECTS_ATTACHMENT_EXTENSIONS = (
     "csv",
     "zip",
 )
+
+# --- prototyping projects: requests, status changes and comments (API enums) -------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ProjectStatusEnum": "fabreck.projects.models.ProjectStatus",
+        "RequesterKindEnum": "fabreck.projects.models.RequesterKind",
+        "BudgetRangeEnum": "fabreck.projects.models.BudgetRange",
+    }
+)
+
+# --- prototyping projects: quotes and execution ---------------------------------------------
+# The quotes' choice sets get names of their own in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "QuoteStatusEnum": "fabreck.projects.models.QuoteStatus",
+        "QuoteLineKindEnum": "fabreck.projects.models.QuoteLineKind",
+    }
+)
+# PDF streams of quotes are compressed; tests turn it off to read the text in the file.
+PROJECTS_QUOTE_PDF_COMPRESS = env_bool("PROJECTS_QUOTE_PDF_COMPRESS", True)
+
 
 # --- prototyping projects: gallery --------------------------------------------------------
 # The gallery's choice sets get names of their own in the OpenAPI schema ("status").

@@ -175,24 +175,26 @@ class AvailabilityView(APIView):
     def get(self, request: Request) -> Response:
         params = request.query_params
         start, end = _range(params)
-        if params.get("resource"):
-            resources = selectors.resources_for_availability(resource_slug=params["resource"])
-            if not resources:
-                raise Http404
-        elif params.get("category") or params.get("site"):
-            resources = selectors.resources_for_availability(
-                site_slug=params.get("site"), category_slug=params.get("category")
-            )
-            if not resources:  # an unknown site or category is a 404, not an empty answer
-                if params.get("category"):
-                    get_object_or_404(MachineCategory, slug=params["category"])
-                if params.get("site"):
-                    get_object_or_404(Site, slug=params["site"])
-        else:
+        if not (params.get("resource") or params.get("category") or params.get("site")):
             raise exceptions.ValidationError(
                 {"resource": [_("Name a machine or space, a category or a site.")]}
             )
-        free = selectors.availability_serialised(resources=resources, starts_at=start, ends_at=end)
+        slugs = (
+            {"resource_slug": params["resource"]}
+            if params.get("resource")
+            else {
+                "site_slug": params.get("site") or None,
+                "category_slug": params.get("category") or None,
+            }
+        )
+        free = selectors.availability_listed(starts_at=start, ends_at=end, **slugs)
+        if not free:  # an unknown machine, site or category is a 404, not an empty answer
+            if params.get("resource"):
+                raise Http404
+            if params.get("category"):
+                get_object_or_404(MachineCategory, slug=params["category"])
+            if params.get("site"):
+                get_object_or_404(Site, slug=params["site"])
         return Response({"start": start, "end": end, "resources": free})
 
 

@@ -475,27 +475,36 @@ def availability(
 def availability_serialised(
     *, resources: list[ResourceListed], starts_at: datetime, ends_at: datetime
 ) -> list[dict]:
-    """`availability` as the API shows it: every moment in UTC, ISO 8601. Built straight
-    from the microseconds (a week of a whole site is hundreds of intervals, and most of
-    their ends are the same opening hours)."""
+    """`availability` as the API shows it: every moment in UTC, ISO 8601."""
     free = _free_microseconds(resources=resources, starts_at=starts_at, ends_at=ends_at)
+    return _serialised(
+        [(r.slug, r.name, r.site_slug, r.status, free[r.pk]) for r in resources], origin=0
+    )
+
+
+def _serialised(rows: list[tuple], *, origin: int) -> list[dict]:
+    """(slug, name, site slug, status, free intervals in microseconds after `origin`) as
+    the API shows them. Built straight from the microseconds (a week of a whole site is
+    hundreds of intervals, and most of their ends are the same opening hours)."""
     shown: dict[int, str] = {}
 
     def iso(moment: int) -> str:
         text = shown.get(moment)
         if text is None:
-            text = shown[moment] = _from_microseconds(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+            text = shown[moment] = _from_microseconds(origin + moment).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
         return text
 
     return [
         {
-            "resource": resource.slug,
-            "name": resource.name,
-            "site": resource.site_slug,
-            "status": resource.status,
-            "free": [{"start": iso(s), "end": iso(e)} for s, e in free[resource.pk]],
+            "resource": slug,
+            "name": name,
+            "site": site,
+            "status": status,
+            "free": [{"start": iso(s), "end": iso(e)} for s, e in free],
         }
-        for resource in resources
+        for slug, name, site, status, free in rows
     ]
 
 
@@ -584,11 +593,9 @@ def _free_in_python(
 # range), minus the union of the occupancies of each resource and of everything standing
 # in it, on multiranges. Python never sees the thousands of occupancies of a busy week,
 # only the free intervals, as JSON pairs of microseconds since the epoch.
-_FREE_TIME_SQL = """
+_FREE_TIME_SQL_BODY = """
 WITH RECURSIVE
-wanted(resource_id, site_id) AS (
-    SELECT * FROM unnest(%(resources)s::bigint[], %(sites)s::bigint[])
-),
+wanted AS ({wanted}),
 local_day(day) AS (
     SELECT generate_series((%(start)s::timestamptz AT TIME ZONE %(tz)s)::date,
                            (%(end)s::timestamptz AT TIME ZONE %(tz)s)::date,
@@ -598,7 +605,7 @@ opening(site_id, opens, closes) AS (
     SELECT h.site_id, (d.day + h.opens) AT TIME ZONE %(tz)s, (d.day + h.closes) AT TIME ZONE %(tz)s
       FROM local_day d
       JOIN fablab_openinghours h ON h.weekday = extract(isodow FROM d.day)::int - 1
-     WHERE h.site_id = ANY(%(sites)s::bigint[])
+     WHERE h.site_id IN (SELECT site_id FROM wanted)
        AND NOT EXISTS (SELECT 1 FROM fablab_closure c
                         WHERE c.site_id = h.site_id AND d.day BETWEEN c.starts_on AND c.ends_on)
 ),
@@ -610,7 +617,7 @@ open_time(site_id, ranges) AS (
      GROUP BY site_id
 ),
 within(occupant, resource_id) AS (  -- each resource, and the spaces around it
-    SELECT id, id FROM fablab_resource WHERE site_id = ANY(%(sites)s::bigint[])
+    SELECT id, id FROM fablab_resource WHERE site_id IN (SELECT site_id FROM wanted)
     UNION
     SELECT w.occupant, r.space_id
       FROM within w JOIN fablab_resource r ON r.id = w.resource_id
@@ -620,23 +627,69 @@ busy(resource_id, ranges) AS (
     SELECT w.resource_id, range_agg(tstzrange(o.starts_at, o.ends_at, '[)'))
       FROM within w
       JOIN fablab_occupancy o ON o.resource_id = w.occupant
-     WHERE w.resource_id = ANY(%(resources)s::bigint[])
+     WHERE w.resource_id IN (SELECT resource_id FROM wanted WHERE available)
        AND tstzrange(o.starts_at, o.ends_at, '[)') && tstzrange(%(start)s, %(end)s, '[)')
      GROUP BY w.resource_id
 )
-SELECT w.resource_id, (
+SELECT {columns}, CASE WHEN NOT w.available THEN '[]'::json ELSE (
     -- Microseconds after the start of the range: small enough for a float's exact integers
     -- (numeric arithmetic on epochs cost more than the rest of the output).
     SELECT coalesce(json_agg(json_build_array(
                round(date_part('epoch', lower(f.r) - %(start)s::timestamptz) * 1e6)::bigint,
                round(date_part('epoch', upper(f.r) - %(start)s::timestamptz) * 1e6)::bigint)
                ORDER BY f.n), '[]')
-      FROM unnest(coalesce(o.ranges, '{}'::tstzmultirange)
-                  - coalesce(b.ranges, '{}'::tstzmultirange)) WITH ORDINALITY AS f(r, n))
+      FROM unnest(coalesce(o.ranges, '{{}}'::tstzmultirange)
+                  - coalesce(b.ranges, '{{}}'::tstzmultirange)) WITH ORDINALITY AS f(r, n))
+  END
   FROM wanted w
   LEFT JOIN open_time o ON o.site_id = w.site_id
   LEFT JOIN busy b ON b.resource_id = w.resource_id
+{order}
 """
+# The free time of resources already in hand (their keys and sites).
+_FREE_TIME_SQL = _FREE_TIME_SQL_BODY.format(
+    wanted="SELECT resource_id, site_id, true AS available FROM unnest("
+    "%(resources)s::bigint[], %(sites)s::bigint[]) AS u(resource_id, site_id)",
+    columns="w.resource_id",
+    order="",
+)
+# The resources an availability answer lists (one machine or space by slug, or those of a
+# site and/or category) and their free time, in one statement: listing them through the ORM
+# cost a query and as much Python as computing their free time.
+_LISTED_FREE_TIME_SQL = _FREE_TIME_SQL_BODY.format(
+    wanted="""
+    SELECT r.id AS resource_id, r.site_id, r.slug, r.name, r.status, r.position,
+           s.slug AS site_slug, s.name AS site_name, r.status = 'available' AS available
+      FROM fablab_resource r
+      JOIN fablab_site s ON s.id = r.site_id
+     WHERE r.kind IN ('machine', 'space')
+       AND (%(resource)s::text IS NULL OR r.slug = %(resource)s::text)
+       AND (%(site)s::text IS NULL OR s.slug = %(site)s::text)
+       AND (%(category)s::text IS NULL OR r.category_id =
+            (SELECT id FROM fablab_machinecategory WHERE slug = %(category)s::text))""",
+    columns="w.slug, w.name, w.status, w.site_slug",
+    order="ORDER BY w.site_name, w.position, w.name",
+)
+
+
+def _prepared_rows(sql: str, params: dict) -> list[tuple]:
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        # A server-side prepared statement (psycopg's own cursor: Django's binds on the
+        # client side and cannot prepare). Planning these queries costs about as much as
+        # running them, and they are the same every time. Not for PgBouncer's
+        # transaction pooling, which Fabreck does not use.
+        with psycopg.Cursor(cursor.connection) as raw:
+            raw.execute(sql, params, prepare=True)
+            rows = raw.fetchall()
+    if connection.queries_logged:  # counted like every other query (tests assert counts)
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return rows
+
+
+def _offsets(free) -> list:
+    # psycopg hands json back parsed or as text, depending on its loaders.
+    return json.loads(free) if isinstance(free, str) else free
 
 
 def _free_on_postgres(
@@ -649,28 +702,42 @@ def _free_on_postgres(
         "end": ends_at,
         "tz": timezone.get_current_timezone_name(),
     }
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        # A server-side prepared statement (psycopg's own cursor: Django's binds on the
-        # client side and cannot prepare). Planning this query costs about as much as
-        # running it, and it is the same query every time. Not for PgBouncer's
-        # transaction pooling, which Fabreck does not use.
-        with psycopg.Cursor(cursor.connection) as raw:
-            raw.execute(_FREE_TIME_SQL, params, prepare=True)
-            rows = raw.fetchall()
-    if connection.queries_logged:  # counted like every other query (tests assert counts)
-        connection.queries_log.append(
-            {"sql": _FREE_TIME_SQL, "time": f"{time.monotonic() - started:.3f}"}
-        )
-    # psycopg hands json back parsed or as text, depending on its loaders.
     origin = _microseconds(starts_at)
     return {
-        pk: [
-            (origin + lower, origin + upper)
-            for lower, upper in (json.loads(free) if isinstance(free, str) else free)
-        ]
-        for pk, free in rows
+        pk: [(origin + lower, origin + upper) for lower, upper in _offsets(free)]
+        for pk, free in _prepared_rows(_FREE_TIME_SQL, params)
     }
+
+
+def availability_listed(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    resource_slug: str | None = None,
+    site_slug: str | None = None,
+    category_slug: str | None = None,
+) -> list[dict]:
+    """The availability answer of the API: the machines and spaces chosen by slug (one
+    resource, or a site's and/or a category's), in order, each with its free time. On
+    PostgreSQL one prepared statement lists them and computes their free time."""
+    if connection.vendor != "postgresql":
+        resources = resources_for_availability(
+            resource_slug=resource_slug, site_slug=site_slug, category_slug=category_slug
+        )
+        return availability_serialised(resources=resources, starts_at=starts_at, ends_at=ends_at)
+    params = {
+        "resource": resource_slug,
+        "site": site_slug,
+        "category": category_slug,
+        "start": starts_at,
+        "end": ends_at,
+        "tz": timezone.get_current_timezone_name(),
+    }
+    rows = _prepared_rows(_LISTED_FREE_TIME_SQL, params)
+    return _serialised(
+        [(slug, name, site, status, _offsets(free)) for slug, name, status, site, free in rows],
+        origin=_microseconds(starts_at),
+    )
 
 
 def resources_bookable(

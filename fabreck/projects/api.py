@@ -1,24 +1,338 @@
-"""The prototyping projects' API. Thin: parse, call one service or selector, serialize.
+"""The prototyping projects API. Thin: parse, call one service or selector, serialize.
 Sections are appended per capability."""
 
 from __future__ import annotations
 
-# --- gallery: documentations and the public gallery ---------------------------------------
+import mimetypes
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers as drf_serializers
-from rest_framework import status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fabreck.core.api import Pagination, service_error
-from fabreck.projects import selectors as gallery_selectors
-from fabreck.projects import services as gallery_services
-from fabreck.projects.models import Collaborator, Licence, Step
+from fabreck.core.api import Pagination, Refused, service_error
+from fabreck.projects import selectors, services
+from fabreck.projects.forms import CommentForm, ProjectRequestForm
+from fabreck.projects.models import Attachment, Comment, Project, StatusChange
 from fabreck.projects.serializers import (
+    CommentInputSerializer,
+    CommentSerializer,
+    ProjectDetailSerializer,
+    ProjectListSerializer,
+    ProjectRequestInputSerializer,
+    QuoteRejectSerializer,
+    QuoteSerializer,
+    StatusChangeInputSerializer,
+)
+
+# --- requests, status changes and comments -------------------------------------------------
+
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+PROJECT_FILTERS = [
+    OpenApiParameter(
+        "scope",
+        str,
+        enum=["mine", "staff"],
+        description="mine (default): your requests and your organisations'; staff: the staff "
+        "queue (FabLab staff only)",
+    ),
+    OpenApiParameter("status", str, description="A status, or `open` (staff scope)"),
+    OpenApiParameter("site", str, description="Site slug, or `none` for not triaged (staff)"),
+    OpenApiParameter("mine", bool, description="Only the projects you lead (staff scope)"),
+    OpenApiParameter("q", str, description="Words of the title or a reference (staff scope)"),
+    OpenApiParameter("page", int),
+]
+
+
+def _call(function, /, **kwargs):
+    """Run a service; its refusals become the API's errors (PermissionDenied → 403)."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as error:
+        raise service_error(error) from error
+
+
+def _form_data(request: Request, multiple: tuple[str, ...]) -> dict:
+    data = request.data
+    if hasattr(data, "getlist"):
+        return {k: data.getlist(k) if k in multiple else data.get(k) for k in data}
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("Send an object.")]})
+    return dict(data)
+
+
+def _project_detail(pk: int, user) -> Project:
+    project = selectors.project_visible_to(pk=pk, user=user)
+    return (
+        Project.objects.select_related("organisation", "site", "lead")
+        .prefetch_related(
+            "machine_categories",
+            "competences",
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk")),
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.select_related("changed_by").order_by(
+                    "changed_at", "pk"
+                ),
+            ),
+        )
+        .get(pk=project.pk)
+    )
+
+
+class ProjectListCreateView(APIView):
+    """Your prototyping requests (or the staff queue); POST a new request."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = PARSERS
+
+    @extend_schema(
+        parameters=PROJECT_FILTERS,
+        responses=ProjectListSerializer(many=True),
+        operation_id="projects_list",
+    )
+    def get(self, request: Request) -> Response:
+        if request.query_params.get("scope") == "staff":
+            if not selectors.user_runs_projects(user=request.user):
+                raise exceptions.PermissionDenied()
+            from fabreck.projects.forms import StaffQueueForm
+
+            form = StaffQueueForm(request.query_params, user=request.user)
+            if not form.is_valid():
+                raise exceptions.ValidationError(form.errors)
+            rows = selectors.projects_staff_rows(user=request.user, filters=form.filters(1))
+        else:
+            rows = selectors.projects_of(user=request.user).select_related("lead")
+            rows = rows.order_by("-created_at", "-pk")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ProjectListSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": ProjectRequestInputSerializer,
+            "application/json": ProjectRequestInputSerializer,
+        },
+        responses={201: ProjectDetailSerializer},
+        operation_id="projects_create",
+        description="Ask for a prototype. Files (`attachments`, several) need multipart; "
+        "each must be of an accepted type and size, or nothing is stored.",
+    )
+    def post(self, request: Request) -> Response:
+        form = ProjectRequestForm(
+            data=_form_data(request, ("machine_categories", "competences")),
+            files=request.FILES or None,
+            user=request.user,
+        )
+        if not form.is_valid():
+            raise exceptions.ValidationError(form.errors)
+        project = _call(
+            services.project_request,
+            by=request.user,
+            organisation=form.chosen_organisation,
+            data=form.request_data(),
+            files=form.cleaned_data.get("attachments") or [],
+        )
+        return Response(
+            ProjectDetailSerializer(_project_detail(project.pk, request.user)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProjectDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ProjectDetailSerializer, operation_id="projects_retrieve")
+    def get(self, request: Request, pk: int) -> Response:
+        """A project, for its people and its staff (404 for anyone else)."""
+        return Response(ProjectDetailSerializer(_project_detail(pk, request.user)).data)
+
+
+class ProjectStatusView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = PARSERS
+
+    @extend_schema(
+        request=StatusChangeInputSerializer,
+        responses=ProjectDetailSerializer,
+        operation_id="projects_status_change",
+        description="Move the project through the status machine: 403 if you may not make "
+        "this move, 400 if the move is not allowed from the current status.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        project = selectors.project_visible_to(pk=pk, user=request.user)
+        data = StatusChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _call(
+            services.project_transition,
+            project=project,
+            to=data.validated_data["to"],
+            by=request.user,
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(ProjectDetailSerializer(_project_detail(pk, request.user)).data)
+
+
+class ProjectCommentsView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = PARSERS
+
+    @extend_schema(responses=CommentSerializer(many=True), operation_id="projects_comments_list")
+    def get(self, request: Request, pk: int) -> Response:
+        """The project's messages, oldest first (staff-only notes for staff only)."""
+        project = selectors.project_visible_to(pk=pk, user=request.user)
+        rows = Comment.objects.filter(project=project).select_related("author")
+        rows = rows.prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk"))
+        ).order_by("created_at", "pk")
+        if not selectors.user_is_project_staff(user=request.user, project=project):
+            rows = rows.filter(internal=False)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(CommentSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": CommentInputSerializer,
+            "application/json": CommentInputSerializer,
+        },
+        responses={201: CommentSerializer},
+        operation_id="projects_comments_create",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        project = selectors.project_visible_to(pk=pk, user=request.user)
+        staff = selectors.user_is_project_staff(user=request.user, project=project)
+        form = CommentForm(data=_form_data(request, ()), files=request.FILES or None, staff=True)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form.errors)
+        internal = bool(form.cleaned_data.get("internal"))
+        if internal and not staff:
+            raise exceptions.PermissionDenied()
+        comment = _call(
+            services.project_comment,
+            project=project,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            internal=internal,
+            files=form.cleaned_data.get("attachments") or [],
+        )
+        comment = (
+            Comment.objects.select_related("author")
+            .prefetch_related("attachments")
+            .get(pk=comment.pk)
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectAttachmentView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="projects_attachment_download",
+    )
+    def get(self, request: Request, pk: int, attachment_pk: int) -> FileResponse:
+        """A file of the project, for those who may see it (404 for anyone else)."""
+        attachment = selectors.project_attachment_for(
+            project_pk=pk, attachment_pk=attachment_pk, user=request.user
+        )
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404 from missing
+        content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.name, content_type=content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+"""The prototyping projects' API. Thin: parse, call a service or a selector, serialize."""
+
+# --- Quotes and execution -------------------------------------------------------------------
+
+
+def _answer(function, /, **kwargs):
+    """Run a quote service; its refusals keep their code ("already_accepted", …)."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise service_error(error) from error
+        raise Refused(error, code=error.error_list[0].code or "refused") from error
+
+
+class ProjectQuoteListView(APIView):
+    """Every version of a project's quote, newest first, for those who see the project."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=QuoteSerializer(many=True), operation_id="projects_quotes_list")
+    def get(self, request: Request, pk: int) -> Response:
+        project = selectors.project_visible_to(pk=pk, user=request.user)
+        quotes = selectors.quotes_of(project=project)
+        return Response(QuoteSerializer(quotes, many=True, context={"request": request}).data)
+
+
+class QuoteAcceptView(APIView):
+    """The requester's side accepts the current version awaiting an answer."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=QuoteSerializer, operation_id="projects_quote_accept")
+    def post(self, request: Request, pk: int) -> Response:
+        quote = selectors.quote_visible_to(pk=pk, user=request.user)
+        quote = _answer(services.quote_accept, quote=quote, by=request.user)
+        quote = selectors.quote_of(project=quote.project, version=quote.version)
+        return Response(QuoteSerializer(quote, context={"request": request}).data)
+
+
+class QuoteRejectView(APIView):
+    """The requester's side rejects the current version, saying why."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=QuoteRejectSerializer,
+        responses=QuoteSerializer,
+        operation_id="projects_quote_reject",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        quote = selectors.quote_visible_to(pk=pk, user=request.user)
+        data = QuoteRejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = _answer(
+            services.quote_reject,
+            quote=quote,
+            by=request.user,
+            reason=data.validated_data["reason"],
+        )
+        quote = selectors.quote_of(project=quote.project, version=quote.version)
+        return Response(QuoteSerializer(quote, context={"request": request}).data)
+
+
+# --- gallery: documentations and the public gallery ---------------------------------------
+from django.shortcuts import get_object_or_404  # noqa: E402
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer  # noqa: E402
+from rest_framework import serializers as drf_serializers  # noqa: E402
+from rest_framework.permissions import AllowAny, IsAuthenticated  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+from fabreck.projects import selectors as gallery_selectors  # noqa: E402
+from fabreck.projects import services as gallery_services  # noqa: E402
+from fabreck.projects.models import Collaborator, Licence, Step  # noqa: E402
+from fabreck.projects.serializers import (  # noqa: E402
     CollaboratorInviteSerializer,
     CollaboratorSerializer,
     DocumentationCreateSerializer,

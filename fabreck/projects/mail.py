@@ -49,3 +49,70 @@ def project_change_send(
         email_send_on_commit(
             EmailMessage(subject=subject, body=body.lstrip(), to=[recipient.email])
         )
+
+
+# --- requests, triage and timeline --------------------------------------------------------
+from collections.abc import Iterable  # noqa: E402
+
+
+def project_mail_one(
+    *,
+    project: Project,
+    recipient: User,
+    actor: User | None,
+    template: str,
+    context: dict | None = None,
+) -> None:
+    """One e-mail about `project`, rendered in `recipient`'s language."""
+    with translation.override(recipient.preferred_language):
+        text = render_to_string(
+            f"projects/email/{template}.txt",
+            {
+                "project": project,
+                "recipient": recipient,
+                "actor": actor,
+                "project_url": project_url(project),
+                **(context or {}),
+            },
+        )
+        subject, _blank, body = text.strip().partition("\n")
+        subject = _("[Fabreck] %(subject)s") % {"subject": subject.strip()}
+    email_send_on_commit(EmailMessage(subject=subject, body=body.lstrip(), to=[recipient.email]))
+
+
+def project_staff_mail(
+    *,
+    project: Project,
+    recipients: Iterable[User],
+    actor: User | None,
+    template: str,
+    context: dict | None = None,
+) -> None:
+    """Tell staff (never the organisation) about a project: each in their language, not the
+    one who acted."""
+    for recipient in recipients:
+        if actor is not None and recipient.pk == actor.pk:
+            continue
+        if not recipient.is_active or not recipient.email:
+            continue
+        project_mail_one(
+            project=project, recipient=recipient, actor=actor, template=template, context=context
+        )
+
+
+def project_request_mail(*, project: Project) -> None:
+    """A new request: a confirmation to the requester, a notice to the staff of every
+    site."""
+    from fabreck.projects.selectors import site_staff_everywhere
+
+    requester = project.requested_by
+    if requester.is_active and requester.email:
+        project_mail_one(
+            project=project, recipient=requester, actor=requester, template="request_received"
+        )
+    project_staff_mail(
+        project=project,
+        recipients=site_staff_everywhere(),
+        actor=requester,
+        template="request_new",
+    )

@@ -1,11 +1,35 @@
 """Menu entries of prototyping projects, registered once from ProjectsConfig.ready()."""
 
-from __future__ import annotations
-
-# --- gallery: the public gallery and the documentation editor -----------------------------
 from django.utils.translation import gettext_lazy as _
 
-from fabreck.core.navigation import NavEntry, authenticated, everyone, nav_register
+from fabreck.core.navigation import NavEntry, authenticated, has_perm, nav_register
+
+# --- requests, triage and timeline --------------------------------------------------------
+
+nav_register(
+    NavEntry(
+        "projects-request", _("Request a prototype"), "projects:request", authenticated, 26, "user"
+    )
+)
+nav_register(
+    NavEntry("projects-mine", _("My projects"), "projects:mine", authenticated, 25, "user")
+)
+nav_register(
+    NavEntry(
+        "projects-staff",
+        _("Prototyping projects"),
+        "projects:staff",
+        has_perm("accounts.run_site"),
+        62,
+        "user",
+    )
+)
+
+
+# --- gallery: the public gallery and the documentation editor -----------------------------
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from fabreck.core.navigation import NavEntry, authenticated, everyone, nav_register  # noqa: E402
 
 nav_register(NavEntry("gallery", _("Project gallery"), "projects:gallery", everyone, 36))
 nav_register(

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from fabreck.cluster.models import OrganisationPerson
-from fabreck.projects.models import Project
+from fabreck.cluster.models import Organisation, OrganisationPerson
+from fabreck.fablab.models import Booking, Material, MaterialUse, Resource
+from fabreck.fablab.selectors import price_round
+from fabreck.projects.models import (
+    TRANSITIONS,
+    Attachment,
+    Comment,
+    Project,
+    ProjectBooking,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    StaffTime,
+    StatusChange,
+)
 
 if TYPE_CHECKING:
     from fabreck.accounts.models import User
@@ -92,6 +112,534 @@ def project_recipients(*, project: Project) -> list[User]:
     return [person for person in people.values() if person.is_active and person.email]
 
 
+# --- requests, triage and timeline --------------------------------------------------------
+
+
+STAFF_QUEUE_PAGE_SIZE = 25
+MY_PROJECTS_PAGE_SIZE = 25
+REFERENCE_RE = re.compile(r"^\s*(?:P?\d{4}-)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def organisations_requesting_for(*, user: User) -> QuerySet[Organisation]:
+    """The organisations on whose behalf `user` may ask for a prototype: those they own or
+    administer (not a refused application)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(memberships__user=user, memberships__role__in=MANAGING_ROLES)
+        .exclude(status=Organisation.Status.REFUSED)
+        .order_by("name")
+        .distinct()
+    )
+
+
+def site_staff_everywhere() -> list[User]:
+    """Every active staff member of any FabLab site (each once)."""
+    return list(
+        get_user_model()
+        .objects.filter(fablab_sites__isnull=False, is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def project_staff_people(*, project: Project) -> list[User]:
+    """The staff who hear of a project's internal notes: its lead; before a lead is
+    named, the staff of its site, or of every site before triage."""
+    if project.lead_id is not None:
+        lead = project.lead
+        return [lead] if lead.is_active and lead.email else []
+    if project.site_id is not None:
+        return list(project.site.staff.filter(is_active=True).exclude(email="").order_by("pk"))
+    return site_staff_everywhere()
+
+
+def user_runs_projects(*, user: User) -> bool:
+    """FabLab staff (and administrators): the people of the staff queue."""
+    return bool(user.is_authenticated and user.has_perm("accounts.run_site"))
+
+
+def staff_sites_of(*, user: User):
+    """The sites whose projects `user` handles: all of them for administrators."""
+    from fabreck.fablab.models import Site
+
+    if not user_runs_projects(user=user):
+        return Site.objects.none()
+    if user.has_perm("fablab.change_site"):
+        return Site.objects.order_by("name")
+    return Site.objects.filter(staff=user).order_by("name")
+
+
+@dataclass(frozen=True)
+class StaffQueueFilters:
+    status: str = ""
+    site: str = ""  # slug
+    mine: bool = False
+    q: str = ""
+    page: int | str = 1
+
+
+def project_reference_pk(text: str) -> int | None:
+    """The number of a reference as people type it: "P2026-00042", "2026-42", "42"."""
+    match = REFERENCE_RE.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+def projects_staff_queue(*, user: User, filters: StaffQueueFilters) -> Page:
+    """The staff queue, one page at a time."""
+    rows = projects_staff_rows(user=user, filters=filters)
+    return Paginator(rows, STAFF_QUEUE_PAGE_SIZE).get_page(filters.page)
+
+
+def projects_staff_rows(*, user: User, filters: StaffQueueFilters) -> QuerySet[Project]:
+    """Projects staff handle: those of the sites they run and every request not triaged
+    yet (all projects for administrators), newest first."""
+    from fabreck.projects.models import ProjectStatus
+
+    rows = Project.objects.select_related("organisation", "site", "lead", "requested_by")
+    if not user_runs_projects(user=user):
+        rows = rows.none()
+    elif not user.has_perm("fablab.change_site"):
+        rows = rows.filter(Q(site__isnull=True) | Q(site_id__in=user.fablab_sites.values("pk")))
+    if filters.status in ProjectStatus.values:
+        rows = rows.filter(status=filters.status)
+    elif filters.status == "open":
+        from fabreck.projects.models import OPEN_STATUSES
+
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    if filters.site == "none":
+        rows = rows.filter(site__isnull=True)
+    elif filters.site:
+        rows = rows.filter(site__slug=filters.site)
+    if filters.mine:
+        rows = rows.filter(lead=user)
+    text = (filters.q or "").strip()
+    if text:
+        condition = Q(title__icontains=text)
+        pk = project_reference_pk(text)
+        if pk is not None:
+            condition |= Q(pk=pk)
+        rows = rows.filter(condition)
+    return rows.order_by("-created_at", "-pk")
+
+
+def projects_of_page(*, user: User, page: int | str = 1) -> Page:
+    """ "My projects", one page at a time."""
+    rows = projects_of(user=user).order_by("-created_at", "-pk")
+    return Paginator(rows, MY_PROJECTS_PAGE_SIZE).get_page(page)
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "status", "comment" or "file"
+    at: datetime
+    by: User | None
+    status_change: StatusChange | None = None
+    comment: Comment | None = None
+    files: list[Attachment] = field(default_factory=list)
+
+
+def project_timeline(*, project: Project, user: User) -> list[TimelineEntry]:
+    """Status changes, comments (internal notes for staff only) and the request's files,
+    oldest first. Three queries whatever the length."""
+    staff = user_is_project_staff(user=user, project=project)
+    entries: list[TimelineEntry] = [
+        TimelineEntry("status", change.changed_at, change.changed_by, status_change=change)
+        for change in StatusChange.objects.filter(project=project).select_related("changed_by")
+    ]
+    comments = (
+        Comment.objects.filter(project=project)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk"))
+        )
+    )
+    if not staff:
+        comments = comments.filter(internal=False)
+    entries += [
+        TimelineEntry(
+            "comment",
+            comment.created_at,
+            comment.author,
+            comment=comment,
+            files=list(comment.attachments.all()),
+        )
+        for comment in comments
+    ]
+    request_files = list(
+        Attachment.objects.filter(project=project, comment__isnull=True).select_related(
+            "uploaded_by"
+        )
+    )
+    if request_files:
+        entries.append(
+            TimelineEntry(
+                "file",
+                request_files[0].uploaded_at,
+                request_files[0].uploaded_by,
+                files=request_files,
+            )
+        )
+    order = {"status": 0, "file": 1, "comment": 2}
+    entries.sort(key=lambda entry: (entry.at, order[entry.kind]))
+    return entries
+
+
+def project_attachment_for(*, project_pk: int, attachment_pk: int, user: User) -> Attachment:
+    """A file for those who may see its project; a file of an internal note for staff
+    only. A 404 for anyone else."""
+    project = project_visible_to(pk=project_pk, user=user)
+    attachment = (
+        Attachment.objects.select_related("comment")
+        .filter(pk=attachment_pk, project=project)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    if attachment.comment is not None and attachment.comment.internal:
+        if not user_is_project_staff(user=user, project=project):
+            raise Http404
+    return attachment
+
+
+@dataclass(frozen=True)
+class ProjectMoves:
+    """What the viewer may do with a project right now (the page shows only these)."""
+
+    staff: bool = False
+    speaks_for: bool = False
+    triage: bool = False
+    decline: bool = False
+    cancel: bool = False
+    deliver: bool = False
+    close: bool = False
+    comment: bool = False
+    internal: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.triage or self.decline or self.cancel or self.deliver or self.close
+
+
+def project_moves_for(*, project: Project, user: User) -> ProjectMoves:
+    """The moves of the requests and timeline capability `user` may make, as the status
+    machine (models.TRANSITIONS) and the who-may-move rules of services allow them."""
+    from fabreck.projects.services import REQUESTER_MAY_CANCEL_FROM
+
+    staff = user_is_project_staff(user=user, project=project)
+    speaks_for = user_speaks_for_project(user=user, project=project)
+    allowed = TRANSITIONS[project.status]
+    return ProjectMoves(
+        staff=staff,
+        speaks_for=speaks_for,
+        triage=staff and project.status in ("requested", "quoted"),
+        decline=staff and "declined" in allowed,
+        cancel="cancelled" in allowed
+        and (staff or (speaks_for and project.status in REQUESTER_MAY_CANCEL_FROM)),
+        deliver=staff and "delivered" in allowed,
+        close=staff and "closed" in allowed,
+        comment=staff or speaks_for,
+        internal=staff,
+    )
+
+
+def triage_leads(*, sites) -> list[tuple[object, list[User]]]:
+    """For each site, its active staff (the possible leads), in one query."""
+    sites = list(sites)
+    through = get_user_model().fablab_sites.through
+    links = (
+        through.objects.filter(site__in=sites, user__is_active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    )
+    people: dict[int, list[User]] = {site.pk: [] for site in sites}
+    for link in links:
+        people[link.site_id].append(link.user)
+    return [(site, people[site.pk]) for site in sites]
+
+
+# --- Quotes and execution -------------------------------------------------------------------
+
+
+ZERO = Decimal("0.00")
+LINKABLE_BOOKINGS = 100  # the link form offers this many of the site's bookings at most
+
+
+def quotes_of(*, project: Project) -> list[Quote]:
+    """Every version of a project's quote, newest first, with their lines."""
+    return list(
+        Quote.objects.filter(project=project)
+        .select_related("created_by", "decided_by", "price_group")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=QuoteLine.objects.select_related("resource", "material").order_by(
+                    "position", "pk"
+                ),
+            )
+        )
+        .order_by("-version")
+    )
+
+
+def quote_of(*, project: Project, version: int) -> Quote:
+    quote = (
+        Quote.objects.filter(project=project, version=version)
+        .select_related("price_group", "created_by", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=QuoteLine.objects.select_related("resource", "material").order_by(
+                    "position", "pk"
+                ),
+            )
+        )
+        .first()
+    )
+    if quote is None:
+        raise Http404
+    return quote
+
+
+def quote_visible_to(*, pk: int, user: User) -> Quote:
+    """A quote for those who see its project; a 404 for anyone else."""
+    quote = (
+        Quote.objects.select_related(
+            "project__organisation", "project__site", "project__lead", "project__requested_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if quote is None or not user_sees_project(user=user, project=quote.project):
+        raise Http404
+    return quote
+
+
+def quote_current(*, project: Project) -> Quote | None:
+    """The version that counts: the accepted one, else the one awaiting an answer."""
+    return (
+        Quote.objects.filter(project=project, status__in=[QuoteStatus.ACCEPTED, QuoteStatus.SENT])
+        .order_by("-version")
+        .first()
+    )
+
+
+def quote_line_label(line: QuoteLine) -> str:
+    """What a line is, in the reader's language where the catalogue has it."""
+    if line.kind == "machine" and line.resource_id is not None:
+        return line.resource.name
+    if line.kind == "material" and line.material_id is not None:
+        return line.material.name
+    if line.kind == "staff":
+        return (
+            _("Staff hours: %(what)s") % {"what": line.description}
+            if line.description
+            else _("Staff hours")
+        )
+    return line.description
+
+
+def project_bookings(*, project: Project) -> list[ProjectBooking]:
+    return list(
+        ProjectBooking.objects.filter(project=project)
+        .select_related("booking__resource__site", "booking__user")
+        .order_by("booking__starts_at", "pk")
+    )
+
+
+def staff_times_of(*, project: Project) -> list[StaffTime]:
+    return list(StaffTime.objects.filter(project=project).select_related("staff"))
+
+
+def bookings_linkable(*, project: Project) -> list[Booking]:
+    """Confirmed makers' bookings of the project's site that may count for it: those
+    naming its reference, or made for its organisation or by its requester, and not yet
+    counting for a project. Newest first."""
+    if project.site_id is None:
+        return []
+    who = Q(project_reference=project.reference) | Q(user_id=project.requested_by_id)
+    if project.organisation_id is not None:
+        who |= Q(organisation_id=project.organisation_id)
+    return list(
+        Booking.objects.filter(
+            who,
+            resource__site_id=project.site_id,
+            kind=Booking.Kind.BOOKING,
+            status=Booking.Status.CONFIRMED,
+            project_link__isnull=True,
+        )
+        .select_related("resource", "user")
+        .order_by("-starts_at")[:LINKABLE_BOOKINGS]
+    )
+
+
+def booking_hours(booking: Booking) -> Decimal:
+    """Machine hours a booking used: check-in to check-out; the booked duration when the
+    maker checked in but not out; nothing for a no-show, a booking not checked in, or a
+    cancelled one."""
+    if (
+        booking.status != Booking.Status.CONFIRMED
+        or booking.no_show
+        or booking.checked_in_at is None
+    ):
+        return Decimal(0)
+    if booking.checked_out_at is not None:
+        seconds = (booking.checked_out_at - booking.checked_in_at).total_seconds()
+    else:
+        seconds = (booking.ends_at - booking.starts_at).total_seconds()
+    return Decimal(max(int(seconds), 0)) / Decimal(3600)
+
+
+@dataclass
+class CostRow:
+    """One thing quoted or used (a machine, a material, staff time, other): quantity and
+    amount on each side. Quantities are hours for machines and staff."""
+
+    kind: str
+    label: str
+    unit: str = ""
+    quoted_quantity: Decimal = ZERO
+    quoted: Decimal = ZERO
+    actual_quantity: Decimal = ZERO
+    actual: Decimal = ZERO
+
+    @property
+    def quantity_difference(self) -> Decimal:
+        return self.actual_quantity - self.quoted_quantity
+
+    @property
+    def difference(self) -> Decimal:
+        return self.actual - self.quoted
+
+
+@dataclass
+class CostSide:
+    machine_hours: Decimal = ZERO
+    machines: Decimal = ZERO
+    materials: Decimal = ZERO
+    staff_hours: Decimal = ZERO
+    staff: Decimal = ZERO
+    other: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.machines + self.materials + self.staff + self.other
+
+
+@dataclass
+class ProjectCosts:
+    """Actual versus quoted, before VAT. `quote` is the accepted version, else the one
+    awaiting an answer (None when there is neither)."""
+
+    quote: Quote | None
+    quoted: CostSide
+    actual: CostSide
+    machines: list[CostRow] = field(default_factory=list)
+    materials: list[CostRow] = field(default_factory=list)
+    staff: CostRow | None = None
+    other: CostRow | None = None
+
+    @property
+    def rows(self) -> list[CostRow]:
+        return [*self.machines, *self.materials, self.staff, self.other]
+
+    @property
+    def difference(self) -> Decimal:
+        return self.actual.net - self.quoted.net
+
+    @property
+    def has_any(self) -> bool:
+        return self.quote is not None or any(row.actual or row.actual_quantity for row in self.rows)
+
+
+def project_costs(*, project: Project) -> ProjectCosts:
+    """The quoted and the actual cost of a project, machine by machine and material by
+    material, in five queries whatever the number of bookings.
+
+    Actual machine cost: each booking's hours (see `booking_hours`) at the booking's own
+    hourly rate (the snapshot taken when it was made). Materials: what staff recorded on
+    the project's bookings, at the price of the day. Staff: hours x each entry's rate."""
+    quote = quote_current(project=project)
+    quoted, actual = CostSide(), CostSide()
+    machines: dict[int, CostRow] = {}
+    materials: dict[int, CostRow] = {}
+    staff = CostRow(kind="staff", label=_("Staff time"), unit="h")
+    other = CostRow(kind="other", label=_("Other"))
+
+    def machine_row(resource: Resource) -> CostRow:
+        return machines.setdefault(
+            resource.pk, CostRow(kind="machine", label=resource.name, unit="h")
+        )
+
+    def material_row(material: Material) -> CostRow:
+        return materials.setdefault(
+            material.pk, CostRow(kind="material", label=material.name, unit=material.unit)
+        )
+
+    if quote is not None:
+        for line in QuoteLine.objects.filter(quote=quote).select_related("resource", "material"):
+            if line.kind == "machine" and line.resource_id is not None:
+                row = machine_row(line.resource)
+                quoted.machine_hours += line.quantity
+                quoted.machines += line.total
+            elif line.kind == "material" and line.material_id is not None:
+                row = material_row(line.material)
+                quoted.materials += line.total
+            elif line.kind == "staff":
+                row = staff
+                quoted.staff_hours += line.quantity
+                quoted.staff += line.total
+            else:
+                row = other
+                quoted.other += line.total
+                row.quoted += line.total
+                continue
+            row.quoted_quantity += line.quantity
+            row.quoted += line.total
+
+    for link in ProjectBooking.objects.filter(project=project).select_related("booking__resource"):
+        booking = link.booking
+        hours = booking_hours(booking)
+        amount = price_round(hours * (booking.hourly_rate or ZERO))
+        row = machine_row(booking.resource)
+        row.actual_quantity += hours
+        row.actual += amount
+        actual.machine_hours += hours
+        actual.machines += amount
+
+    for use in MaterialUse.objects.filter(booking__project_link__project=project).select_related(
+        "material"
+    ):
+        amount = price_round(use.quantity * use.unit_price)
+        row = material_row(use.material)
+        row.actual_quantity += use.quantity
+        row.actual += amount
+        actual.materials += amount
+
+    for hours, rate in StaffTime.objects.filter(project=project).values_list(
+        "hours", "hourly_rate"
+    ):
+        amount = price_round(hours * rate)
+        staff.actual_quantity += hours
+        staff.actual += amount
+        actual.staff_hours += hours
+        actual.staff += amount
+
+    for row in [*machines.values(), *materials.values(), staff]:
+        row.actual_quantity = row.actual_quantity.quantize(Decimal("0.01"))
+    actual.machine_hours = actual.machine_hours.quantize(Decimal("0.01"))
+    return ProjectCosts(
+        quote=quote,
+        quoted=quoted,
+        actual=actual,
+        machines=sorted(machines.values(), key=lambda row: row.label.lower()),
+        materials=sorted(materials.values(), key=lambda row: row.label.lower()),
+        staff=staff,
+        other=other,
+    )
+
+
 # --- gallery: documentations and the public gallery ----------------------------------------
 # Imports of this section stay here so that the section merges as one block.
 import uuid  # noqa: E402
@@ -99,7 +647,6 @@ from dataclasses import dataclass, field  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from django.core.paginator import Page, Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import (  # noqa: E402
     Case,
@@ -116,7 +663,7 @@ from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
 
 from fabreck.cluster.models import Sector  # noqa: E402
 from fabreck.core.text import is_short, search_terms, term_variants  # noqa: E402
-from fabreck.fablab.models import MachineCategory, Material, Resource, Site  # noqa: E402
+from fabreck.fablab.models import MachineCategory, Site  # noqa: E402
 from fabreck.projects.models import (  # noqa: E402
     Collaborator,
     Documentation,

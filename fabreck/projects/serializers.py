@@ -1,15 +1,210 @@
-"""Serializers of the prototyping projects' API. Sections are appended per capability."""
+"""Serializers of the prototyping projects API. Sections are appended per capability."""
 
 from __future__ import annotations
 
-# --- gallery: documentations and the public gallery ---------------------------------------
+from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fabreck.cluster.models import Organisation, Sector
-from fabreck.fablab.models import Material, Resource, Site
 from fabreck.projects.models import (
+    Attachment,
+    BudgetRange,
+    Comment,
+    Project,
+    ProjectStatus,
+    Quote,
+    QuoteLine,
+    RequesterKind,
+    StatusChange,
+)
+from fabreck.projects.selectors import quote_line_label
+
+# --- requests, status changes and comments -------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "uploaded_at", "url"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        """Where the file is downloaded (the API's address; the same checks as the page)."""
+        return settings.SITE_URL + reverse(
+            "api-project-attachment", args=[attachment.project_id, attachment.pk]
+        )
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ProjectListSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=ProjectStatus.choices)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    requester_kind = serializers.ChoiceField(choices=RequesterKind.choices)
+    budget_range = serializers.ChoiceField(choices=BudgetRange.choices)
+    organisation = serializers.SerializerMethodField()
+    site = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lead = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "reference", "title", "status", "status_label", "organisation",
+            "requester_kind", "quantity", "deadline", "budget_range", "confidential", "site",
+            "lead", "created_at", "status_changed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OrganisationRefSerializer(allow_null=True))
+    def get_organisation(self, project: Project) -> dict | None:
+        if project.organisation is None:
+            return None
+        return {"slug": project.organisation.slug, "name": project.organisation.name}
+
+    def get_lead(self, project: Project) -> str | None:
+        return project.lead.display_name if project.lead_id else None
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.ChoiceField(choices=ProjectStatus.choices)
+    changed_by = serializers.CharField(source="changed_by.display_name", read_only=True)
+
+    class Meta:
+        model = StatusChange
+        fields = ["from_status", "to_status", "changed_by", "changed_at", "note"]
+        read_only_fields = fields
+
+
+class ProjectDetailSerializer(ProjectListSerializer):
+    machine_categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    competences = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    attachments = serializers.SerializerMethodField()
+    status_changes = StatusChangeSerializer(many=True, read_only=True)
+
+    class Meta(ProjectListSerializer.Meta):
+        fields = [
+            *ProjectListSerializer.Meta.fields,
+            "goal", "description", "materials", "machine_categories", "competences",
+            "decline_reason", "cancel_reason", "delivered_at", "attachments", "status_changes",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, project: Project) -> list[dict]:
+        """The request's own files (those of comments come with the comments)."""
+        files = [a for a in project.attachments.all() if a.comment_id is None]
+        return AttachmentSerializer(files, many=True).data
+
+
+class ProjectRequestInputSerializer(serializers.Serializer):
+    """What a request sends (multipart/form-data to attach files). The request page's form
+    validates it: the same rules and messages."""
+
+    organisation = serializers.SlugField(
+        required=False, help_text="Slug of an organisation you own or administer; omit as maker"
+    )
+    title = serializers.CharField(max_length=160)
+    goal = serializers.CharField(max_length=2000)
+    description = serializers.CharField(max_length=10000)
+    machine_categories = serializers.ListField(child=serializers.SlugField(), required=False)
+    competences = serializers.ListField(child=serializers.SlugField(), required=False)
+    materials = serializers.CharField(required=False, max_length=2000)
+    quantity = serializers.IntegerField(min_value=1)
+    deadline = serializers.DateField(required=False)
+    budget_range = serializers.ChoiceField(choices=BudgetRange.choices, required=False)
+    confidential = serializers.BooleanField(required=False)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class StatusChangeInputSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=ProjectStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.display_name", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "internal", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=5000)
+    internal = serializers.BooleanField(
+        required=False, default=False, help_text="Staff only: never shown to the organisation"
+    )
+    attachments = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+"""Serializers of the prototyping projects' API."""
+
+# --- Quotes and execution -------------------------------------------------------------------
+
+
+class QuoteLineSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField(
+        help_text="What the line is, in the caller's language where the catalogue has it."
+    )
+    machine = serializers.SlugRelatedField(source="resource", slug_field="slug", read_only=True)
+    material = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = QuoteLine
+        fields = [
+            "position", "kind", "label", "description", "machine", "material", "quantity",
+            "unit", "unit_price", "total",
+        ]  # fmt: skip
+
+    def get_label(self, line: QuoteLine) -> str:
+        return quote_line_label(line)
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    price_group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    decided_by = serializers.SerializerMethodField()
+    lines = QuoteLineSerializer(many=True, read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+    project = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id", "project", "version", "status", "status_label", "price_group", "vat_rate",
+            "net_total", "vat_total", "gross_total", "valid_until", "note", "created_at",
+            "decided_at", "decided_by", "decision_note", "lines", "pdf_url",
+        ]  # fmt: skip
+
+    def get_decided_by(self, quote: Quote) -> str | None:
+        return quote.decided_by.display_name if quote.decided_by_id else None
+
+    def get_pdf_url(self, quote: Quote) -> str:
+        path = reverse("projects:quote-pdf", args=[quote.project_id, quote.version])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class QuoteRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+# --- gallery: documentations and the public gallery ---------------------------------------
+from django.utils.translation import gettext as _  # noqa: E402
+from rest_framework import serializers  # noqa: E402
+
+from fabreck.cluster.models import Organisation, Sector  # noqa: E402
+from fabreck.fablab.models import Material, Resource, Site  # noqa: E402
+from fabreck.projects.models import (  # noqa: E402
     Collaborator,
     Documentation,
     DocumentationFile,
@@ -17,7 +212,7 @@ from fabreck.projects.models import (
     Licence,
     Step,
 )
-from fabreck.projects.selectors import LICENCE_SHORT
+from fabreck.projects.selectors import LICENCE_SHORT  # noqa: E402
 
 
 class GallerySiteSerializer(serializers.ModelSerializer):

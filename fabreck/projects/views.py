@@ -3,11 +3,35 @@ render."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import mimetypes
 
-from fabreck.projects import selectors
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fabreck.projects import selectors, services
+from fabreck.projects.forms import (
+    CancelForm,
+    CommentForm,
+    DeclineForm,
+    MoveNoteForm,
+    ProjectBookingForm,
+    ProjectBookingLinkForm,
+    ProjectRequestForm,
+    QuoteForm,
+    QuoteLineFormSet,
+    QuoteRejectForm,
+    StaffQueueForm,
+    StaffTimeForm,
+    TriageForm,
+)
+from fabreck.projects.pdf import quote_pdf
 
 
 @login_required
@@ -26,16 +50,516 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# --- requests, triage and timeline --------------------------------------------------------
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: field errors at their field."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_request_create(request: HttpRequest) -> HttpResponse:
+    """Ask the FabLab to prototype something, for an organisation or as a maker."""
+    posted = request.method == "POST"
+    form = ProjectRequestForm(
+        request.POST if posted else None, request.FILES if posted else None, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_request(
+                by=request.user,
+                organisation=form.chosen_organisation,
+                data=form.request_data(),
+                files=form.cleaned_data.get("attachments") or [],
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your request %(reference)s is sent. The staff will answer soon.")
+                % {"reference": project.reference},
+            )
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/request_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def projects_mine(request: HttpRequest) -> HttpResponse:
+    page = selectors.projects_of_page(user=request.user, page=request.GET.get("page") or 1)
+    return render(request, "projects/mine.html", {"page": page})
+
+
+@login_required
+@require_GET
+def projects_staff(request: HttpRequest) -> HttpResponse:
+    """The staff queue: the projects of the sites one runs and those not triaged yet."""
+    if not selectors.user_runs_projects(user=request.user):
+        raise PermissionDenied(_("Only the FabLab's staff may open this page."))
+    form = StaffQueueForm(request.GET or None, user=request.user)
+    page = selectors.projects_staff_queue(
+        user=request.user, filters=form.filters(request.GET.get("page"))
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/staff_queue.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def _action_page(
+    request, project, *, form, title, action_url, button, danger=False, intro="", multipart=False
+):
+    return render(
+        request,
+        "projects/action_form.html",
+        {
+            "project": project,
+            "form": form,
+            "title": title,
+            "action_url": action_url,
+            "button": button,
+            "danger": danger,
+            "intro": intro,
+            "multipart": multipart,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _refused(request, project, form, error, **page) -> HttpResponse:
+    if isinstance(error, PermissionDenied):
+        raise error
+    _errors_to_form(form, error)
+    return _action_page(request, project, form=form, **page)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_triage(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    if not selectors.user_is_project_staff(user=request.user, project=project):
+        raise PermissionDenied(_("Only the FabLab's staff may triage a request."))
+    form = TriageForm(request.POST if request.method == "POST" else None, project=project)
+    page = {
+        "title": _("Site and staff lead"),
+        "action_url": request.path,
+        "button": _("Save the triage"),
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_triage(
+                project=project,
+                by=request.user,
+                site=form.cleaned_data["site"],
+                lead=form.cleaned_data["lead"],
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(request, project, form, error, **page)
+        messages.success(request, _("The site and the staff lead are saved."))
+        return redirect("projects:detail", pk=project.pk)
+    return _action_page(request, project, form=form, **page)
+
+
+MOVES = {
+    # url action: (target status, its form)
+    "decline": ("declined", DeclineForm),
+    "cancel": ("cancelled", CancelForm),
+    "deliver": ("delivered", MoveNoteForm),
+    "close": ("closed", MoveNoteForm),
+}
+
+
+def _move_texts(action: str) -> dict:
+    return {
+        "decline": {
+            "title": _("Decline the request"),
+            "button": _("Decline"),
+            "danger": True,
+            "intro": _("The requester is told by e-mail, with the reason."),
+        },
+        "cancel": {
+            "title": _("Cancel the project"),
+            "button": _("Cancel the project"),
+            "danger": True,
+            "intro": _("A cancelled project cannot be reopened."),
+        },
+        "deliver": {
+            "title": _("Mark as delivered"),
+            "button": _("Mark as delivered"),
+            "intro": _("The prototype has been handed over to the requester."),
+        },
+        "close": {"title": _("Close the project"), "button": _("Close the project")},
+    }[action]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Decline, cancel, deliver or close, through the status machine."""
+    if action not in MOVES:
+        raise Http404
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    to, form_class = MOVES[action]
+    form = form_class(request.POST if request.method == "POST" else None)
+    page = {"action_url": request.path, **_move_texts(action)}
+    if request.method == "POST" and form.is_valid():
+        note = (
+            form.note_for(project)
+            if isinstance(form, DeclineForm)
+            else form.cleaned_data.get("reason") or form.cleaned_data.get("note") or ""
+        )
+        try:
+            services.project_transition(project=project, to=to, by=request.user, note=note)
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(request, project, form, error, **page)
+        messages.success(
+            request,
+            _("The project is now: %(status)s.") % {"status": services.ProjectStatus(to).label},
+        )
+        return redirect("projects:detail", pk=project.pk)
+    return _action_page(request, project, form=form, **page)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    staff = selectors.user_is_project_staff(user=request.user, project=project)
+    posted = request.method == "POST"
+    form = CommentForm(
+        request.POST if posted else None, request.FILES if posted else None, staff=staff
+    )
+    page = {
+        "title": _("Write a message"),
+        "action_url": request.path,
+        "button": _("Send"),
+        "multipart": True,
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.project_comment(
+                project=project,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data.get("internal", False),
+                files=form.cleaned_data.get("attachments") or [],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(request, project, form, error, **page)
+        messages.success(request, _("Your message is on the timeline."))
+        return redirect(f"{project_url_path(project)}#comment-{comment.pk}")
+    return _action_page(request, project, form=form, **page)
+
+
+def project_url_path(project) -> str:
+    from django.urls import reverse
+
+    return reverse("projects:detail", args=[project.pk])
+
+
+@login_required
+@require_GET
+def project_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """A file from private storage, for those who may see it (404 for anyone else)."""
+    attachment = selectors.project_attachment_for(
+        project_pk=pk, attachment_pk=attachment_pk, user=request.user
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Quotes and execution -------------------------------------------------------------------
+
+
+def _errors_into(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: field errors on their fields, the rest on
+    top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _project_for_staff(request: HttpRequest, pk: int):
+    """The project for its staff; a 404 for those who do not see it, a 403 for its other
+    people."""
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    if not selectors.user_is_project_staff(user=request.user, project=project):
+        raise PermissionDenied(_("Only the project's staff may do this."))
+    return project
+
+
+def _back(project) -> HttpResponse:
+    return redirect("projects:detail", pk=project.pk)
+
+
+def _line_initial(quote) -> list[dict]:
+    """The lines of the latest version, to start the next one from."""
+    if quote is None:
+        return []
+    return [
+        {
+            "kind": line.kind,
+            "resource": line.resource_id,
+            "material": line.material_id,
+            "description": "" if line.kind in ("machine", "material") else line.description,
+            "quantity": f"{line.quantity:f}",
+            "unit_price": f"{line.unit_price:f}" if line.kind in ("staff", "other") else "",
+        }
+        for line in quote.lines.all()
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff build the next version of the project's quote, starting from the last one."""
+    project = _project_for_staff(request, pk)
+    if project.status not in services.QUOTABLE_STATUSES:
+        messages.error(
+            request,
+            _("A project that is %(status)s gets no new quote.")
+            % {"status": project.get_status_display().lower()},
+        )
+        return _back(project)
+    if project.site_id is None or project.lead_id is None:
+        messages.error(request, _("Choose the site and the staff lead first."))
+        return _back(project)
+    versions = selectors.quotes_of(project=project)
+    latest = versions[0] if versions else None
+    if request.method == "POST":
+        data = request.POST
+        if "add_lines" in data:  # more blank lines, nothing sent
+            data = data.copy()
+            key = "lines-TOTAL_FORMS"
+            data[key] = str(min(int(data.get(key) or 0), 47) + 3)
+        form = QuoteForm(data)
+        lines = QuoteLineFormSet(data, prefix="lines", site=project.site)
+        if "add_lines" not in data and form.is_valid() and lines.is_valid():
+            try:
+                quote = services.quote_send(
+                    project=project,
+                    by=request.user,
+                    lines=[
+                        services.QuoteLineInput(
+                            kind=row["kind"],
+                            quantity=row["quantity"],
+                            resource=row.get("resource"),
+                            material=row.get("material"),
+                            description=row.get("description", ""),
+                            unit_price=row.get("unit_price"),
+                        )
+                        for row in lines.lines()
+                    ],
+                    vat_rate=form.cleaned_data["vat_rate"],
+                    valid_until=form.cleaned_data["valid_until"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Version %(version)d of the quote is sent to the requester.")
+                    % {"version": quote.version},
+                )
+                return _back(project)
+    else:
+        form = QuoteForm(initial={"vat_rate": f"{latest.vat_rate:f}"} if latest else None)
+        lines = QuoteLineFormSet(prefix="lines", site=project.site, initial=_line_initial(latest))
+    return render(
+        request,
+        "projects/quote_form.html",
+        {
+            "project": project,
+            "form": form,
+            "lines": lines,
+            "latest": latest,
+            "price_group": services.quote_price_group(project=project),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def quote_pdf_view(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    """The PDF of one version, in the reader's language, for those who see the project."""
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    quote = selectors.quote_of(project=project, version=version)
+    quote.project = project
+    content = quote_pdf(
+        quote=quote,
+        language=translation.get_language() or "en",
+        compress=getattr(settings, "PROJECTS_QUOTE_PDF_COMPRESS", True),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="quote-{project.reference}-v{quote.version}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def quote_accept_view(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    quote = selectors.quote_of(project=project, version=version)
+    try:
+        services.quote_accept(quote=quote, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("You accepted version %(version)d of the quote: the FabLab starts the work.")
+            % {"version": quote.version},
+        )
+    return _back(project)
+
+
+@login_required
+@require_POST
+def quote_reject_view(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    project = selectors.project_visible_to(pk=pk, user=request.user)
+    quote = selectors.quote_of(project=project, version=version)
+    form = QuoteRejectForm(request.POST)
+    try:
+        services.quote_reject(
+            quote=quote,
+            by=request.user,
+            reason=form.data.get("reason", "")[:2001],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("You rejected version %(version)d of the quote; the staff are told why.")
+            % {"version": quote.version},
+        )
+    return _back(project)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_booking_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff book a machine of the project's site for it, or count an existing booking."""
+    project = _project_for_staff(request, pk)
+    linkable = selectors.bookings_linkable(project=project)
+    form = ProjectBookingForm(request.POST if request.method == "POST" else None, site=project.site)
+    link_form = ProjectBookingLinkForm(bookings=linkable)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            link = services.project_booking_create(
+                project=project,
+                by=request.user,
+                resource=data["resource"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                operator=data["operator"],
+                override=data["override"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(machine)s is booked for the project.")
+                % {"machine": link.booking.resource.name},
+            )
+            return _back(project)
+    return render(
+        request,
+        "projects/booking_form.html",
+        {
+            "project": project,
+            "form": form,
+            "link_form": link_form,
+            "linkable": linkable,
+            "executing": project.status in services.EXECUTION_STATUSES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def project_booking_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_staff(request, pk)
+    linkable = selectors.bookings_linkable(project=project)
+    link_form = ProjectBookingLinkForm(request.POST, bookings=linkable)
+    if link_form.is_valid():
+        try:
+            services.project_booking_link(
+                project=project, by=request.user, booking=link_form.cleaned_data["booking"]
+            )
+        except ValidationError as error:
+            _errors_into(link_form, error)
+        else:
+            messages.success(request, _("The booking now counts for the project."))
+            return _back(project)
+    return render(
+        request,
+        "projects/booking_form.html",
+        {
+            "project": project,
+            "form": ProjectBookingForm(site=project.site),
+            "link_form": link_form,
+            "linkable": linkable,
+            "executing": project.status in services.EXECUTION_STATUSES,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_time_new(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_for_staff(request, pk)
+    form = StaffTimeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.staff_time_record(
+                project=project, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(hours)s hours recorded on the project.")
+                % {"hours": f"{entry.hours.normalize():f}"},
+            )
+            return _back(project)
+    return render(request, "projects/staff_time_form.html", {"project": project, "form": form})
+
+
 # --- gallery: the public gallery and the documentation editor -----------------------------
 # Imports of this section stay here so that the section merges as one block.
-from django.contrib import messages  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.http import FileResponse, Http404  # noqa: E402
-from django.shortcuts import get_object_or_404, redirect  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
 from django.views.decorators.http import require_http_methods, require_POST  # noqa: E402
 
-from fabreck.projects import services  # noqa: E402
 from fabreck.projects.forms import (  # noqa: E402
     CollaboratorInviteForm,
     DocumentationFileForm,

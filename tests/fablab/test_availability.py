@@ -133,3 +133,22 @@ def test_postgresql_computes_the_same_free_time_as_python_across_a_clock_change(
     assert on_postgres == in_python
     assert len(on_postgres[laser.pk]) >= 6  # not two empty answers agreeing
     assert on_postgres[printer.pk] != on_postgres[laser.pk]  # the nesting took effect
+
+    # The API's one-statement path lists the same resources, in order, with the same time.
+    listed = selectors.availability_listed(starts_at=start, ends_at=end, site_slug=site.slug)
+    through_python = selectors.availability_serialised(
+        resources=selectors.resources_for_availability(site_slug=site.slug),
+        starts_at=start,
+        ends_at=end,
+    )
+    assert listed == through_python
+    assert [row["resource"] for row in listed] == [
+        r.slug for r in sorted(resources, key=lambda r: (r.position, r.name))
+    ]
+    assert next(row for row in listed if row["resource"] == broken.slug)["free"] == []
+    one = selectors.availability_listed(starts_at=start, ends_at=end, resource_slug=printer.slug)
+    assert [row["resource"] for row in one] == [printer.slug]
+    printers = selectors.availability_listed(
+        starts_at=start, ends_at=end, category_slug="3d-printer"
+    )
+    assert [row["resource"] for row in printers] == [printer.slug]
