@@ -380,7 +380,7 @@ def test_an_administrator_withdraws_a_documentation_from_the_admin(client, world
     assert page.status_code == 200
     response = client.post(
         "/admin/projects/documentation/",
-        {"action": "withdraw", "_selected_action": [documentation.pk]},
+        {"action": "documentation_withdraw_action", "_selected_action": [documentation.pk]},
     )
     assert response.status_code == 302
     documentation.refresh_from_db()
