@@ -396,3 +396,13 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 )
 # PDF streams of quotes are compressed; tests turn it off to read the text in the file.
 PROJECTS_QUOTE_PDF_COMPRESS = env_bool("PROJECTS_QUOTE_PDF_COMPRESS", True)
+
+
+# --- prototyping projects: gallery --------------------------------------------------------
+# The gallery's choice sets get names of their own in the OpenAPI schema ("status").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "LicenceEnum": "fabreck.projects.models.Licence",
+        "DocumentationStatusEnum": "fabreck.projects.models.DocumentationStatus",
+    }
+)

@@ -1,10 +1,7 @@
 """Admin of prototyping projects. Sections are appended per capability."""
 
-# --- requests, triage and timeline: every model of the app ---------------------------------
-# Status, totals and the history are read-only here: a project moves only through
-# services.project_transition (who may, which moves, e-mails), a quote through its service.
-
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +20,10 @@ from fabreck.projects.models import (
     StatusChange,
     Step,
 )
+
+# --- requests, triage and timeline: every model of the app ---------------------------------
+# Status, totals and the history are read-only here: a project moves only through
+# services.project_transition (who may, which moves, e-mails), a quote through its service.
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -248,3 +249,29 @@ class CollaboratorAdmin(admin.ModelAdmin):
     list_select_related = ["documentation", "user"]
     raw_id_fields = ["documentation", "user", "invited_by"]
     readonly_fields = ["invited_at"]
+
+
+# --- gallery: withdrawing a documentation from the gallery ---------------------------------
+# The documentation's writers publish; an administrator may take one out of the public
+# gallery, through the service (as its author would).
+
+
+@admin.action(description=_("Withdraw from the gallery"), permissions=["change"])
+def documentation_withdraw_action(modeladmin, request, queryset) -> None:
+    from fabreck.projects.services import documentation_withdraw
+
+    done = 0
+    for documentation in queryset.filter(status="published"):
+        try:
+            documentation_withdraw(documentation=documentation, by=request.user)
+        except ValidationError:
+            continue
+        done += 1
+    modeladmin.message_user(
+        request,
+        _("%(n)d documentation(s) withdrawn from the gallery.") % {"n": done},
+        messages.SUCCESS,
+    )
+
+
+DocumentationAdmin.actions = (*(DocumentationAdmin.actions or ()), documentation_withdraw_action)

@@ -40,3 +40,52 @@ urlpatterns += [
 urlpatterns += [
     path("statistics/", api.ProjectStatisticsView.as_view(), name="api-projects-statistics"),
 ]
+
+
+# --- gallery: documentations and the public gallery ---------------------------------------
+
+urlpatterns += [
+    path("gallery/", api.GalleryListView.as_view(), name="api-gallery"),
+    path("gallery/<slug:slug>/", api.GalleryDetailView.as_view(), name="api-gallery-detail"),
+    path("documentations/", api.DocumentationListCreateView.as_view(), name="api-documentations"),
+    path(
+        "documentations/<int:pk>/",
+        api.DocumentationDetailApiView.as_view(),
+        name="api-documentation",
+    ),
+    path(
+        "documentations/<int:pk>/publish/",
+        api.DocumentationPublishView.as_view(),
+        name="api-documentation-publish",
+    ),
+    path(
+        "documentations/<int:pk>/withdraw/",
+        api.DocumentationWithdrawView.as_view(),
+        name="api-documentation-withdraw",
+    ),
+    path(
+        "documentations/<int:pk>/steps/",
+        api.DocumentationStepsView.as_view(),
+        name="api-documentation-steps",
+    ),
+    path(
+        "documentations/<int:pk>/steps/order/",
+        api.DocumentationStepsOrderView.as_view(),
+        name="api-documentation-steps-order",
+    ),
+    path(
+        "documentations/<int:pk>/steps/<int:step_pk>/",
+        api.DocumentationStepView.as_view(),
+        name="api-documentation-step",
+    ),
+    path(
+        "documentations/<int:pk>/collaborators/",
+        api.DocumentationCollaboratorsView.as_view(),
+        name="api-documentation-collaborators",
+    ),
+    path(
+        "documentations/<int:pk>/collaborators/<int:collaborator_pk>/",
+        api.DocumentationCollaboratorView.as_view(),
+        name="api-documentation-collaborator",
+    ),
+]

@@ -10,5 +10,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from fabreck.projects import (
             navigation,  # noqa: F401  (registers the menu entries)
-            seeding,  # noqa: F401  (registers the seeder)
+            seeding,  # noqa: F401  (registers the projects seeder)
+            seeding_gallery,  # noqa: F401  (registers the gallery seeder)
+            signals,  # noqa: F401  (connects the receivers)
         )

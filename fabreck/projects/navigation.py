@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fabreck.core.navigation import NavEntry, authenticated, has_perm, nav_register
+from fabreck.core.navigation import NavEntry, authenticated, everyone, has_perm, nav_register
 
 # --- requests, triage and timeline --------------------------------------------------------
 
@@ -46,5 +46,16 @@ nav_register(
         _reads_project_statistics,
         62,
         "user",
+    )
+)
+
+
+# --- gallery: the public gallery and the documentation editor -----------------------------
+
+
+nav_register(NavEntry("gallery", _("Project gallery"), "projects:gallery", everyone, 36))
+nav_register(
+    NavEntry(
+        "gallery-mine", _("My documentations"), "projects:gallery-mine", authenticated, 26, "user"
     )
 )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -12,19 +16,39 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Max
-from django.utils import formats, timezone
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from fabreck.cluster.models import Organisation, OrganisationKind, OrganisationSize
-from fabreck.fablab.models import Booking, Material, Resource
+from fabreck.cluster.models import (
+    Organisation,
+    OrganisationKind,
+    OrganisationPerson,
+    OrganisationSize,
+    Sector,
+)
+from fabreck.core.i18n import LANGUAGE_CODES
+from fabreck.core.mail import email_send_on_commit
+from fabreck.core.secrets import secret_digest
+from fabreck.core.text import search_normalize
+from fabreck.fablab.models import Booking, Material, Resource, Site
 from fabreck.fablab.selectors import hourly_rate_for, price_group_for, price_round
 from fabreck.fablab.services import booking_create
 from fabreck.projects.models import (
     Attachment,
     BudgetRange,
+    Collaborator,
     Comment,
+    Documentation,
+    DocumentationFile,
+    DocumentationStatus,
+    Licence,
     Project,
     ProjectBooking,
     ProjectStatus,
@@ -35,11 +59,15 @@ from fabreck.projects.models import (
     RequesterKind,
     StaffTime,
     StatusChange,
+    Step,
 )
 from fabreck.projects.selectors import (
+    MANAGING_ROLES,
     organisations_requesting_for,
     project_recipients,
     project_staff_people,
+    user_edits_documentation,
+    user_is_documentation_author,
     user_is_project_staff,
     user_speaks_for_project,
 )
@@ -941,3 +969,777 @@ def staff_time_record(
             hourly_rate=rate.quantize(CENT),
             note=note,
         )
+
+
+# --- gallery: documentations, steps, files, collaborators, publishing ----------------------
+# Imports of this section stay here so that the section merges as one block.
+
+
+DOCUMENTABLE_STATUSES = ("delivered", "closed")
+# Slugs the gallery's own pages use: no documentation may take them.
+GALLERY_RESERVED_SLUGS = frozenset({"mine", "new", "invitations", "from-project"})
+GALLERY_IMAGE_MAX_BYTES = 5 * 2**20
+GALLERY_IMAGE_FORMATS = {"PNG", "JPEG", "WEBP"}
+GALLERY_MAX_STEPS = 60
+GALLERY_MAX_FILES = 30
+GALLERY_MAX_MACHINES = 30
+GALLERY_MAX_MATERIALS = 30
+GALLERY_MAX_COLLABORATORS = 20
+SEARCH_PART_SEPARATOR = " | "  # search_normalize never leaves a "|": migration 0004 splits on it
+
+
+def documentation_search_text_build(
+    *,
+    title: str,
+    summary: str = "",
+    organisation: str = "",
+    machines: Iterable[str] = (),
+    materials: Iterable[str] = (),
+    steps: Iterable[str] = (),
+) -> str:
+    """The normalised text the gallery searches, in four parts weighted A, B, C and D on
+    PostgreSQL (migration 0004): title | summary, organisation | machines, materials | steps.
+    """
+    return SEARCH_PART_SEPARATOR.join(
+        search_normalize(" ".join(part))
+        for part in ([title], [summary, organisation], [*machines, *materials], steps)
+    )
+
+
+@contextmanager
+def gallery_search_table_deferred() -> Iterator[None]:
+    """For bulk loads (the seeder): inside, the gallery search table's triggers wait; at
+    the end, in the same transaction, the table is rebuilt once (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or (
+        "projects_gallery_entry" not in connection.introspection.table_names()
+    ):
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL fabreck.gallery_refresh = 'deferred'")
+        yield
+        cursor.execute("SET LOCAL fabreck.gallery_refresh = 'immediate'")
+        cursor.execute("SELECT projects_gallery_rebuild()")
+
+
+def machine_search_words(resource: Resource) -> list[str]:
+    """A machine is found by its name and its category's name in every language."""
+    words = [resource.name]
+    if resource.category is not None:
+        words += [getattr(resource.category, f"name_{code}") for code in LANGUAGE_CODES]
+    return words
+
+
+def material_search_words(material: Material) -> list[str]:
+    return [getattr(material, f"name_{code}") for code in LANGUAGE_CODES]
+
+
+def documentation_search_text_refresh(*, documentation: Documentation) -> None:
+    """Rebuild `search_text` from the documentation, its machines, materials and steps."""
+    machines = documentation.machines.select_related("category")
+    text = documentation_search_text_build(
+        title=documentation.title,
+        summary=documentation.summary,
+        organisation=documentation.organisation.name if documentation.organisation_id else "",
+        machines=[word for machine in machines for word in machine_search_words(machine)],
+        materials=[
+            word
+            for material in documentation.materials.all()
+            for word in material_search_words(material)
+        ],
+        steps=[
+            f"{title} {body}" for title, body in documentation.steps.values_list("title", "body")
+        ],
+    )
+    Documentation.objects.filter(pk=documentation.pk).update(search_text=text)
+    documentation.search_text = text
+
+
+def _ensure_edits(documentation: Documentation, by: User) -> None:
+    if not user_edits_documentation(user=by, documentation=documentation):
+        raise PermissionDenied(
+            _("Only the author and the collaborators may change this documentation.")
+        )
+
+
+def _ensure_author(documentation: Documentation, by: User) -> None:
+    if not user_is_documentation_author(user=by, documentation=documentation):
+        raise PermissionDenied(_("Only the author of this documentation may do this."))
+
+
+def _documentation_locked(documentation: Documentation) -> Documentation:
+    return (
+        Documentation.objects.select_for_update(of=("self",))
+        .select_related("project", "organisation")
+        .get(pk=documentation.pk)
+    )
+
+
+def _image_checked(image: UploadedFile, *, field: str) -> None:
+    """Pillow opens the file: what is not a PNG, JPEG or WebP image of 5 MB at most is
+    refused."""
+    from PIL import Image, UnidentifiedImageError
+
+    not_an_image = _("This file is not an image. Upload a PNG, JPEG or WebP file.")
+    if image.size and image.size > GALLERY_IMAGE_MAX_BYTES:
+        raise ValidationError({field: _("The image is too large: at most 5 MB.")})
+    try:
+        image.seek(0)
+        with Image.open(io.BytesIO(image.read())) as opened:
+            image_format = opened.format
+            opened.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise ValidationError({field: not_an_image}) from error
+    finally:
+        image.seek(0)
+    if image_format not in GALLERY_IMAGE_FORMATS:
+        raise ValidationError({field: not_an_image})
+
+
+def _image_name(image: UploadedFile) -> str:
+    """A name nobody guesses: the media folder is public, drafts are not."""
+    suffix = Path(image.name or "").suffix.lower()[:8]
+    return f"{secrets.token_urlsafe(12)}{suffix}"
+
+
+def _slug_for(title: str) -> str:
+    base = slugify(title)[:80].strip("-") or "project"
+    if base in GALLERY_RESERVED_SLUGS:
+        base = f"{base}-project"
+    taken = set(Documentation.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: _("Give the %(label)s.") % {"label": label}})
+    if len(value) > max_length:
+        raise ValidationError({field: _("At most %(n)d characters, please.") % {"n": max_length}})
+    return value
+
+
+def _organisation_checked(organisation: Organisation | None, by: User) -> None:
+    if organisation is None:
+        return
+    if not OrganisationPerson.objects.filter(
+        organisation=organisation, user=by, role__in=MANAGING_ROLES
+    ).exists():
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "Only an owner or admin of %(name)s may document a project in its name."
+                )
+                % {"name": organisation.name}
+            }
+        )
+
+
+def _links_checked(machines: Iterable, materials: Iterable) -> tuple[list, list]:
+    machines, materials = list(dict.fromkeys(machines)), list(dict.fromkeys(materials))
+    if len(machines) > GALLERY_MAX_MACHINES:
+        raise ValidationError(
+            {"machines": _("At most %(n)d machines, please.") % {"n": GALLERY_MAX_MACHINES}}
+        )
+    if len(materials) > GALLERY_MAX_MATERIALS:
+        raise ValidationError(
+            {"materials": _("At most %(n)d materials, please.") % {"n": GALLERY_MAX_MATERIALS}}
+        )
+    return machines, materials
+
+
+def documentation_create(
+    *,
+    by: User,
+    title: str,
+    summary: str,
+    licence: str = Licence.CC_BY_SA,
+    site: Site | None = None,
+    sector: Sector | None = None,
+    organisation: Organisation | None = None,
+    machines: Iterable[Resource] = (),
+    materials: Iterable[Material] = (),
+    project: Project | None = None,
+    cover: UploadedFile | None = None,
+) -> Documentation:
+    """A draft documentation written by `by`. With a `project`, its confidentiality is
+    copied (a confidential project can be documented, privately: never published)."""
+    title = _text(title, field="title", label=_("title"), max_length=160)
+    summary = _text(summary, field="summary", label=_("summary"), max_length=1000)
+    if licence not in Licence.values:
+        raise ValidationError({"licence": _("Choose one of the licences offered.")})
+    machines, materials = _links_checked(machines, materials)
+    if project is not None:
+        _project_documentable_checked(project, by)
+        organisation = project.organisation
+    else:
+        _organisation_checked(organisation, by)
+    if cover:
+        _image_checked(cover, field="cover")
+    with transaction.atomic():
+        documentation = Documentation(
+            slug=_slug_for(title),
+            title=title,
+            summary=summary,
+            author=by,
+            organisation=organisation,
+            project=project,
+            site=site,
+            sector=sector,
+            licence=licence,
+            confidential=bool(project is not None and project.confidential),
+        )
+        if cover:
+            documentation.cover.save(_image_name(cover), cover, save=False)
+        try:
+            with transaction.atomic():
+                documentation.save()
+        except IntegrityError as error:
+            if project is not None and Documentation.objects.filter(project=project).exists():
+                raise ValidationError(
+                    _("This project is documented already: edit its documentation.")
+                ) from error
+            raise ValidationError(
+                {"title": _("Another documentation took this address just now: try again.")}
+            ) from error
+        documentation.machines.set(machines)
+        documentation.materials.set(materials)
+        documentation_search_text_refresh(documentation=documentation)
+    return documentation
+
+
+def _project_documentable_checked(project: Project, by: User) -> None:
+    if not user_speaks_for_project(user=by, project=project):
+        raise PermissionDenied(_("Only the people who speak for the project may document it."))
+    if project.status not in DOCUMENTABLE_STATUSES:
+        raise ValidationError(_("A project can be documented once it is delivered."))
+    if Documentation.objects.filter(project=project).exists():
+        raise ValidationError(_("This project is documented already: edit its documentation."))
+
+
+def documentation_from_project(*, project: Project, by: User) -> Documentation:
+    """ "Document this project": a draft prefilled with the project's title, goal, site, and
+    the machines and materials of its bookings (if any)."""
+    from fabreck.fablab.models import Booking, MaterialUse
+
+    _project_documentable_checked(project, by)
+    bookings = project.bookings.values_list("booking_id", flat=True)
+    machines = Resource.objects.filter(
+        pk__in=Booking.objects.filter(pk__in=bookings)
+        .exclude(status="cancelled")
+        .values("resource_id")
+    ).order_by("pk")
+    materials = (
+        Material.objects.filter(
+            pk__in=MaterialUse.objects.filter(booking_id__in=bookings).values("material_id")
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    return documentation_create(
+        by=by,
+        title=project.title,
+        summary=(project.goal or project.description)[:1000],
+        site=project.site,
+        project=project,
+        machines=list(machines),
+        materials=list(materials),
+    )
+
+
+DOCUMENTATION_EDITABLE = (
+    "title",
+    "summary",
+    "licence",
+    "site",
+    "sector",
+    "organisation",
+    "machines",
+    "materials",
+    "cover",
+)
+
+
+def documentation_update(*, documentation: Documentation, by: User, **changes) -> Documentation:
+    """Change what is given of DOCUMENTATION_EDITABLE. `cover=None` keeps the picture,
+    `cover=False` removes it. A published documentation stays published."""
+    unknown = set(changes) - set(DOCUMENTATION_EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    _ensure_edits(documentation, by)
+    if "title" in changes:
+        changes["title"] = _text(changes["title"], field="title", label=_("title"), max_length=160)
+    if "summary" in changes:
+        changes["summary"] = _text(
+            changes["summary"], field="summary", label=_("summary"), max_length=1000
+        )
+    if "licence" in changes and changes["licence"] not in Licence.values:
+        raise ValidationError({"licence": _("Choose one of the licences offered.")})
+    if "machines" in changes or "materials" in changes:
+        machines, materials = _links_checked(
+            changes.get("machines", ()), changes.get("materials", ())
+        )
+    cover = changes.pop("cover", None)
+    if cover:
+        _image_checked(cover, field="cover")
+    old_cover = ""
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        if "organisation" in changes:
+            if documentation.project_id is not None:
+                changes.pop("organisation")  # the project's organisation, always
+            elif changes["organisation"] != documentation.organisation:
+                _organisation_checked(changes["organisation"], by)
+        fields = ["updated_at"]
+        for name in ("title", "summary", "licence", "site", "sector", "organisation"):
+            if name in changes:
+                setattr(documentation, name, changes[name])
+                fields.append(name)
+        if cover is False and documentation.cover:
+            old_cover = documentation.cover.name
+            documentation.cover = ""
+            fields.append("cover")
+        elif cover:
+            old_cover = documentation.cover.name if documentation.cover else ""
+            documentation.cover.save(_image_name(cover), cover, save=False)
+            fields.append("cover")
+        documentation.save(update_fields=fields)
+        if "machines" in changes:
+            documentation.machines.set(machines)
+        if "materials" in changes:
+            documentation.materials.set(materials)
+        documentation_search_text_refresh(documentation=documentation)
+        if old_cover:
+            storage = documentation.cover.storage
+            transaction.on_commit(lambda: storage.delete(old_cover))
+    return documentation
+
+
+def documentation_delete(*, documentation: Documentation, by: User) -> None:
+    """The author removes the documentation with its steps, files and invitations."""
+    _ensure_author(documentation, by)
+    names = [documentation.cover.name] if documentation.cover else []
+    names += [s.image.name for s in documentation.steps.all() if s.image]
+    names += [f.file.name for f in documentation.files.all() if f.file]
+    storage = documentation.cover.storage
+    with transaction.atomic():
+        documentation.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def documentation_confidential_sync(*, project: Project) -> Documentation | None:
+    """Copy the project's confidentiality to its documentation; a documentation that is
+    published when its project becomes confidential is withdrawn at once. For the services
+    that change a project's confidentiality (the database refuses a published
+    confidential documentation anyway)."""
+    with transaction.atomic():
+        documentation = (
+            Documentation.objects.select_for_update().filter(project_id=project.pk).first()
+        )
+        if documentation is None:
+            return None
+        confidential = Project.objects.filter(pk=project.pk, confidential=True).exists()
+        if documentation.confidential != confidential:
+            documentation.confidential = confidential
+            fields = ["confidential", "updated_at"]
+            if confidential and documentation.status == DocumentationStatus.PUBLISHED:
+                documentation.status = DocumentationStatus.WITHDRAWN
+                fields.append("status")
+            documentation.save(update_fields=fields)
+    return documentation
+
+
+def documentation_project_link(
+    *, documentation: Documentation, project: Project, by: User
+) -> Documentation:
+    """Tie a documentation written from scratch to the project it tells: the author must
+    speak for the delivered project; the project's confidentiality and organisation follow."""
+    _ensure_author(documentation, by)
+    _project_documentable_checked(project, by)
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        if documentation.project_id is not None:
+            raise ValidationError(_("This documentation already tells a project."))
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        documentation.project = project
+        documentation.organisation = project.organisation
+        documentation.confidential = project.confidential
+        fields = ["project", "organisation", "confidential", "updated_at"]
+        if project.confidential and documentation.status == DocumentationStatus.PUBLISHED:
+            documentation.status = DocumentationStatus.WITHDRAWN
+            fields.append("status")
+        try:
+            with transaction.atomic():
+                documentation.save(update_fields=fields)
+        except IntegrityError as error:
+            raise ValidationError(
+                _("This project is documented already: edit its documentation.")
+            ) from error
+        documentation_search_text_refresh(documentation=documentation)
+    return documentation
+
+
+def documentation_publish(
+    *, documentation: Documentation, by: User, consent: bool, now: datetime | None = None
+) -> Documentation:
+    """Show the documentation in the public gallery. Only its author may, only with their
+    consent to publish it under the licence chosen, and never a confidential project's."""
+    _ensure_author(documentation, by)
+    if not consent:
+        raise ValidationError(
+            {
+                "consent": _(
+                    "Tick the box to agree to publish this documentation publicly under the"
+                    " licence chosen."
+                )
+            },
+            code="consent_required",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        project_confidential = documentation.project_id is not None and (
+            Project.objects.filter(pk=documentation.project_id, confidential=True).exists()
+        )
+        if documentation.confidential or project_confidential:
+            raise ValidationError(
+                _(
+                    "This project is confidential (under NDA): its documentation can never be"
+                    " published."
+                ),
+                code="confidential",
+            )
+        if documentation.status == DocumentationStatus.PUBLISHED:
+            raise ValidationError(_("This documentation is published already."), code="published")
+        documentation.status = DocumentationStatus.PUBLISHED
+        documentation.consent_at = now
+        documentation.published_at = now
+        documentation.save(update_fields=["status", "consent_at", "published_at", "updated_at"])
+    return documentation
+
+
+def documentation_withdraw(*, documentation: Documentation, by: User) -> Documentation:
+    """Take the documentation out of the public gallery (its author; or an administrator,
+    for a documentation that should not be there)."""
+    if not by.has_perm("projects.change_documentation"):
+        _ensure_author(documentation, by)
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        if documentation.status != DocumentationStatus.PUBLISHED:
+            raise ValidationError(_("This documentation is not published."), code="not_published")
+        documentation.status = DocumentationStatus.WITHDRAWN
+        documentation.save(update_fields=["status", "updated_at"])
+    return documentation
+
+
+# Steps -----------------------------------------------------------------------------------
+
+
+def step_add(
+    *,
+    documentation: Documentation,
+    by: User,
+    title: str,
+    body: str,
+    image: UploadedFile | None = None,
+) -> Step:
+    _ensure_edits(documentation, by)
+    title = _text(title, field="title", label=_("title of the step"), max_length=160)
+    body = _text(body, field="body", label=_("description of the step"), max_length=10000)
+    if image:
+        _image_checked(image, field="image")
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        if documentation.steps.count() >= GALLERY_MAX_STEPS:
+            raise ValidationError(
+                _("A documentation has at most %(n)d steps.") % {"n": GALLERY_MAX_STEPS}
+            )
+        last = documentation.steps.aggregate(last=Max("position"))["last"] or 0
+        step = Step(documentation=documentation, position=last + 1, title=title, body=body)
+        if image:
+            step.image.save(_image_name(image), image, save=False)
+        step.save()
+        documentation.save(update_fields=["updated_at"])
+        documentation_search_text_refresh(documentation=documentation)
+    return step
+
+
+def step_update(
+    *,
+    step: Step,
+    by: User,
+    title: str | None = None,
+    body: str | None = None,
+    image: UploadedFile | bool | None = None,
+) -> Step:
+    """Change a step; `image=False` removes its picture, `None` keeps it."""
+    _ensure_edits(step.documentation, by)
+    if title is not None:
+        title = _text(title, field="title", label=_("title of the step"), max_length=160)
+    if body is not None:
+        body = _text(body, field="body", label=_("description of the step"), max_length=10000)
+    if image:
+        _image_checked(image, field="image")
+    with transaction.atomic():
+        documentation = _documentation_locked(step.documentation)
+        step = Step.objects.select_for_update().get(pk=step.pk)
+        old_image = ""
+        if title is not None:
+            step.title = title
+        if body is not None:
+            step.body = body
+        if image is False and step.image:
+            old_image, step.image = step.image.name, ""
+        elif image:
+            old_image = step.image.name if step.image else ""
+            step.image.save(_image_name(image), image, save=False)
+        step.save()
+        documentation.save(update_fields=["updated_at"])
+        documentation_search_text_refresh(documentation=documentation)
+        if old_image:
+            storage = step.image.storage
+            transaction.on_commit(lambda: storage.delete(old_image))
+    return step
+
+
+def _positions_write(documentation: Documentation, ordered_ids: list[int]) -> None:
+    """Number the steps 1, 2, 3… in this order (moved out of the way first: the database
+    holds one step per position)."""
+    steps = documentation.steps
+    steps.update(position=F("position") + 10000)
+    for position, pk in enumerate(ordered_ids, start=1):
+        steps.filter(pk=pk).update(position=position)
+
+
+def steps_reorder(*, documentation: Documentation, by: User, order: list[int]) -> None:
+    """Put the steps in the order of `order` (every step's id, once)."""
+    _ensure_edits(documentation, by)
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        current = list(documentation.steps.values_list("pk", flat=True))
+        if sorted(order) != sorted(current) or len(set(order)) != len(order):
+            raise ValidationError(
+                {"order": _("Give every step of this documentation once, in the new order.")}
+            )
+        _positions_write(documentation, list(order))
+        documentation.save(update_fields=["updated_at"])
+
+
+def step_move(*, step: Step, by: User, direction: str) -> None:
+    """One place up or down (nothing happens at either end)."""
+    if direction not in ("up", "down"):
+        raise ValidationError(_("Move a step up or down."))
+    documentation = step.documentation
+    _ensure_edits(documentation, by)
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        order = list(documentation.steps.order_by("position").values_list("pk", flat=True))
+        if step.pk not in order:
+            raise ValidationError(_("This step has been removed meanwhile."))
+        i = order.index(step.pk)
+        j = i - 1 if direction == "up" else i + 1
+        if 0 <= j < len(order):
+            order[i], order[j] = order[j], order[i]
+            _positions_write(documentation, order)
+
+
+def step_delete(*, step: Step, by: User) -> None:
+    documentation = step.documentation
+    _ensure_edits(documentation, by)
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        image = step.image.name if step.image else ""
+        storage = step.image.storage
+        Step.objects.filter(pk=step.pk).delete()
+        _positions_write(
+            documentation,
+            list(documentation.steps.order_by("position").values_list("pk", flat=True)),
+        )
+        documentation.save(update_fields=["updated_at"])
+        documentation_search_text_refresh(documentation=documentation)
+        if image:
+            transaction.on_commit(lambda: storage.delete(image))
+
+
+# Files -----------------------------------------------------------------------------------
+
+
+def documentation_file_checked(upload: UploadedFile) -> None:
+    """The type (by extension) and the size the projects accept for attachments."""
+    name = Path(upload.name or "").name
+    extension = Path(name).suffix.lower().lstrip(".")
+    allowed = settings.PROJECTS_ATTACHMENT_EXTENSIONS
+    if not name or extension not in allowed:
+        raise ValidationError(
+            {
+                "file": _("Files of this type are not accepted. Accepted: %(types)s.")
+                % {"types": ", ".join(allowed)}
+            }
+        )
+    limit = settings.PROJECTS_ATTACHMENT_MAX_BYTES
+    if not upload.size:
+        raise ValidationError({"file": _("The file is empty.")})
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": _("The file is too large: at most %(mb)s MB.") % {"mb": f"{limit / 2**20:g}"}}
+        )
+
+
+def documentation_file_add(
+    *, documentation: Documentation, by: User, upload: UploadedFile
+) -> DocumentationFile:
+    """A file shared with the documentation (public with it once published)."""
+    _ensure_edits(documentation, by)
+    documentation_file_checked(upload)
+    name = Path(upload.name).name[:200]
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        if documentation.files.count() >= GALLERY_MAX_FILES:
+            raise ValidationError(
+                _("A documentation shares at most %(n)d files.") % {"n": GALLERY_MAX_FILES}
+            )
+        shared = DocumentationFile(documentation=documentation, name=name, size=upload.size)
+        # A folder nobody guesses: the media folder is public, drafts are not.
+        shared.file.save(f"{secrets.token_urlsafe(12)}/{slugify_filename(name)}", upload, False)
+        shared.save()
+        documentation.save(update_fields=["updated_at"])
+    return shared
+
+
+def slugify_filename(name: str) -> str:
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    return f"{slugify(stem)[:80] or 'file'}{suffix[:10]}"
+
+
+def documentation_file_delete(*, shared: DocumentationFile, by: User) -> None:
+    _ensure_edits(shared.documentation, by)
+    name, storage = shared.file.name, shared.file.storage
+    with transaction.atomic():
+        DocumentationFile.objects.filter(pk=shared.pk).delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+# Collaborators ---------------------------------------------------------------------------
+
+
+def collaborator_invite(
+    *, documentation: Documentation, by: User, email: str
+) -> tuple[Collaborator, str]:
+    """The author invites someone by e-mail to write with them; returns the invitation and
+    its secret link's token (sent by e-mail, stored only as its digest)."""
+    _ensure_author(documentation, by)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
+    if email == (documentation.author.email or "").lower():
+        raise ValidationError({"email": _("The author writes this documentation already.")})
+    already = _("%(email)s has already been invited.") % {"email": email}
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        documentation = _documentation_locked(documentation)
+        if documentation.collaborators.filter(email=email).exists():
+            raise ValidationError({"email": already})
+        if documentation.collaborators.count() >= GALLERY_MAX_COLLABORATORS:
+            raise ValidationError(
+                {
+                    "email": _("A documentation has at most %(n)d collaborators.")
+                    % {"n": GALLERY_MAX_COLLABORATORS}
+                }
+            )
+        try:
+            with transaction.atomic():
+                collaborator = Collaborator.objects.create(
+                    documentation=documentation,
+                    email=email,
+                    invited_by=by,
+                    token_digest=secret_digest(secret),
+                )
+        except IntegrityError as error:
+            raise ValidationError({"email": already}) from error
+        _collaborator_invitation_mail(collaborator=collaborator, secret=secret)
+    return collaborator, secret
+
+
+def _collaborator_invitation_mail(*, collaborator: Collaborator, secret: str) -> None:
+    # Someone with an account reads it in their language; others in the inviter's.
+    from fabreck.accounts.models import User as UserModel
+
+    invitee = UserModel.objects.filter(email__iexact=collaborator.email).first()
+    language = (invitee or collaborator.invited_by).preferred_language
+    with translation.override(language):
+        text = render_to_string(
+            "projects/email/collaborator_invitation.txt",
+            {
+                "documentation": collaborator.documentation,
+                "inviter": collaborator.invited_by,
+                "accept_url": settings.SITE_URL
+                + reverse("projects:gallery-invitation", args=[secret]),
+            },
+        )
+        subject, _blank, body = text.strip().partition("\n")
+        subject = _("[Fabreck] %(subject)s") % {"subject": subject.strip()}
+    email_send_on_commit(EmailMessage(subject=subject, body=body.lstrip(), to=[collaborator.email]))
+
+
+def collaborator_find(*, secret: str) -> Collaborator:
+    """The pending invitation of a secret link, or a clear message why it is not usable."""
+    collaborator = (
+        Collaborator.objects.select_related("documentation", "invited_by")
+        .filter(token_digest=secret_digest(secret or ""))
+        .first()
+    )
+    if collaborator is None:
+        raise ValidationError(
+            _("This invitation link is not valid (or the author withdrew the invitation)."),
+            code="invalid",
+        )
+    if collaborator.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    return collaborator
+
+
+def collaborator_accept(*, secret: str, user: User) -> Collaborator:
+    """The invited person joins the documentation's writers. The link works once, and only
+    for an account with the invited address verified."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        collaborator = collaborator_find(secret=secret)
+        collaborator = Collaborator.objects.select_for_update().get(pk=collaborator.pk)
+        if collaborator.accepted_at is not None:
+            raise ValidationError(_("This invitation has already been used."), code="used")
+        if not EmailAddress.objects.filter(
+            user=user, email__iexact=collaborator.email, verified=True
+        ).exists():
+            raise ValidationError(
+                _(
+                    "This invitation was sent to %(email)s. Sign in with an account where this"
+                    " address is verified to accept it."
+                )
+                % {"email": collaborator.email},
+                code="other_address",
+            )
+        if collaborator.documentation.author_id == user.pk:
+            raise ValidationError(_("You are the author of this documentation."), code="author")
+        collaborator.user = user
+        collaborator.accepted_at = timezone.now()
+        collaborator.save(update_fields=["user", "accepted_at"])
+    return collaborator
+
+
+def collaborator_remove(*, collaborator: Collaborator, by: User) -> None:
+    """The author removes a collaborator or withdraws a pending invitation (its link stops
+    working)."""
+    _ensure_author(collaborator.documentation, by)
+    Collaborator.objects.filter(pk=collaborator.pk).delete()
