@@ -6,7 +6,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fabreck.core import views as core_views
 
+# The API first, under one prefix: an API request is resolved without trying every page
+# pattern (the site's pages are mounted at the root by several apps), and a page pays one
+# failed prefix test.
+api_urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/fablab/", include("fabreck.fablab.api_urls")),
+    path("v1/events/", include("fabreck.events.api_urls")),
+    path("v1/projects/", include("fabreck.projects.api_urls")),
+    path("v1/", include("fabreck.accounts.api_urls")),
+    path("v1/", include("fabreck.cluster.api_urls")),
+]
+
 urlpatterns = [
+    path("api/", include(api_urlpatterns)),
     path("", include("fabreck.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("fabreck.accounts.urls")),
@@ -15,13 +29,6 @@ urlpatterns = [
     path("", include("fabreck.events.urls")),
     path("", include("fabreck.projects.urls")),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include("fabreck.accounts.api_urls")),
-    path("api/v1/", include("fabreck.cluster.api_urls")),
-    path("api/v1/fablab/", include("fabreck.fablab.api_urls")),
-    path("api/v1/events/", include("fabreck.events.api_urls")),
-    path("api/v1/projects/", include("fabreck.projects.api_urls")),
 ]
 
 if settings.SERVE_MEDIA:
