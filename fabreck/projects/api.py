@@ -3,11 +3,9 @@ Sections are appended per capability."""
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fabreck.core.api import Pagination, Refused, service_error
+from fabreck.core.http import file_download
 from fabreck.projects import selectors, services
 from fabreck.projects import selectors as gallery_selectors
 from fabreck.projects import services as gallery_services
@@ -271,20 +270,8 @@ class ProjectAttachmentView(APIView):
         attachment = selectors.project_attachment_for(
             project_pk=pk, attachment_pk=attachment_pk, user=request.user
         )
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404 from missing
-        content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.name, content_type=content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_download(attachment.file, name=attachment.name)
 
-
-"""The prototyping projects' API. Thin: parse, call a service or a selector, serialize."""
 
 # --- Quotes and execution -------------------------------------------------------------------
 
@@ -346,10 +333,6 @@ class QuoteRejectView(APIView):
         )
         quote = selectors.quote_of(project=quote.project, version=quote.version)
         return Response(QuoteSerializer(quote, context={"request": request}).data)
-
-
-"""The projects' API. Thin: parse, call one service or selector, serialize. Sections are
-appended per capability."""
 
 
 # --- statistics (projstats) ---------------------------------------------------------------

@@ -333,8 +333,6 @@ class StaffQueueForm(forms.Form):
         )
 
 
-"""Forms of prototyping projects."""
-
 # --- Quotes and execution -------------------------------------------------------------------
 
 
@@ -514,9 +512,6 @@ class StaffTimeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["day"].initial = timezone.localdate()
         self.fields["hourly_rate"].initial = settings.PROJECTS_STAFF_HOURLY_RATE
-
-
-"""Forms of prototyping projects. Sections are appended per capability."""
 
 
 # --- statistics (projstats) ---------------------------------------------------------------

@@ -25,9 +25,6 @@ nav_register(
     )
 )
 
-"""Menu entries of prototyping projects, registered once from ProjectsConfig.ready().
-Sections are appended per capability."""
-
 
 # --- statistics (projstats) ---------------------------------------------------------------
 

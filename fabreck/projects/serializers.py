@@ -155,8 +155,6 @@ class CommentInputSerializer(serializers.Serializer):
     attachments = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-"""Serializers of the prototyping projects' API."""
-
 # --- Quotes and execution -------------------------------------------------------------------
 
 
@@ -205,9 +203,6 @@ class QuoteSerializer(serializers.ModelSerializer):
 
 class QuoteRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
-
-
-"""Serializers of the projects' API. Sections are appended per capability."""
 
 
 # --- statistics (projstats) ---------------------------------------------------------------

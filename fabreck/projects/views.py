@@ -3,8 +3,6 @@ render."""
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fabreck.core.exports import csv_response, xlsx_response
+from fabreck.core.http import file_download
 from fabreck.projects import selectors, services
 from fabreck.projects.forms import (
     CancelForm,
@@ -283,17 +282,7 @@ def project_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fil
     attachment = selectors.project_attachment_for(
         project_pk=pk, attachment_pk=attachment_pk, user=request.user
     )
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(attachment.file, name=attachment.name)
 
 
 # --- Quotes and execution -------------------------------------------------------------------
@@ -649,11 +638,8 @@ def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def gallery_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     shared = selectors.documentation_file_visible(slug=slug, pk=pk, viewer=request.user)
-    try:
-        handle = shared.file.open("rb")
-    except (FileNotFoundError, OSError) as error:
-        raise Http404 from error
-    return FileResponse(handle, as_attachment=True, filename=shared.name)
+    # Shared with a documentation that may be public: still a download, never inline.
+    return file_download(shared.file, name=shared.name, private=not shared.documentation.is_public)
 
 
 @login_required
