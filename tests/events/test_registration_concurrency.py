@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from fabreck.events import services
@@ -29,6 +29,7 @@ from fabreck.events.services import (
     registration_reminders_send,
     registration_school_class_create,
 )
+from tests.concurrency import run_at_once
 from tests.events.helpers import event_make, school_make, session_make
 from tests.events.registration_helpers import family_make
 from tests.factories import UserFactory
@@ -41,28 +42,6 @@ pytestmark = [
 ]
 
 THREADS = 40
-
-
-def _rush(calls):
-    """Run each callable at once, each from its own connection; return the outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=60)
-            outcomes[index] = call()
-        except Exception as error:  # collected and asserted on below
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def _child_call(session, guardian, child):
@@ -112,7 +91,7 @@ def slow_seats(monkeypatch):
 def test_40_guardians_rushing_8_seats_fill_them_and_queue_the_rest_in_order(families, slow_seats):
     session = session_make(event_make(), capacity=8)
 
-    outcomes = _rush([_child_call(session, g, c) for g, (c,) in families])
+    outcomes = run_at_once([_child_call(session, g, c) for g, (c,) in families])
 
     assert all(isinstance(o, Registration) for o in outcomes), outcomes
     assert sum(o.status == "confirmed" for o in outcomes) == 8
@@ -142,7 +121,7 @@ def test_school_classes_racing_guardians_never_overfill_the_session(families, sl
             ),
         )
 
-    outcomes = _rush(calls)
+    outcomes = run_at_once(calls)
 
     classes = [o for o in outcomes if isinstance(o, Registration) and o.kind == "school_class"]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -168,7 +147,7 @@ def test_cancellations_racing_newcomers_hand_the_seats_to_the_queue_first():
         for r in Registration.objects.filter(session=session, status="confirmed")
     ] + [_child_call(session, g, c) for g, (c,) in newcomers]
 
-    outcomes = _rush(calls)
+    outcomes = run_at_once(calls)
 
     assert all(isinstance(o, Registration) for o in outcomes), outcomes
     session.refresh_from_db()
@@ -191,7 +170,7 @@ def test_overlapping_expiry_runs_expire_each_offer_once_and_pass_it_on_once():
     later = timezone.now() + timedelta(days=2)
     mail.outbox.clear()
 
-    outcomes = _rush([lambda: registration_offers_expire(now=later) for _ in range(8)])
+    outcomes = run_at_once([lambda: registration_offers_expire(now=later) for _ in range(8)])
 
     assert sum(outcomes) == 5, outcomes
     assert Registration.objects.filter(session=session, status="expired").count() == 5
@@ -210,7 +189,7 @@ def test_overlapping_reminder_runs_remind_each_registration_once():
         registration_children_create(guardian=guardian, session=session, children=children)
     mail.outbox.clear()
 
-    outcomes = _rush([registration_reminders_send for _ in range(8)])
+    outcomes = run_at_once([registration_reminders_send for _ in range(8)])
 
     assert sum(outcomes) == 12, outcomes
     assert len(mail.outbox) == 12
@@ -239,7 +218,7 @@ def test_control_without_the_lock_and_the_counter_the_rush_oversells(families, m
     monkeypatch.setattr(services, "_seats_left", count_then_wait)
     monkeypatch.setattr(services, "_seats_move", lambda session, delta: None)
 
-    outcomes = _rush([_child_call(session, g, c) for g, (c,) in families])
+    outcomes = run_at_once([_child_call(session, g, c) for g, (c,) in families])
 
     assert all(isinstance(o, Registration) for o in outcomes), outcomes
     confirmed = Registration.objects.filter(session=session, status="confirmed").count()
@@ -264,7 +243,7 @@ def test_control_without_the_lock_the_check_constraint_alone_refuses_the_excess(
     monkeypatch.setattr(services, "_session_lock_clause", lambda: "")  # no FOR UPDATE
     monkeypatch.setattr(services, "_seats_left", read_then_wait)
 
-    outcomes = _rush([_child_call(session, g, c) for g, (c,) in families])
+    outcomes = run_at_once([_child_call(session, g, c) for g, (c,) in families])
 
     won = [o for o in outcomes if isinstance(o, Registration)]
     lost = [o for o in outcomes if not isinstance(o, Registration)]

@@ -7,16 +7,18 @@ and without the constraint too, the same rush stores overlapping bookings.
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from fabreck.fablab import services
 from fabreck.fablab.models import Booking, Occupancy
 from fabreck.fablab.services import SlotTaken, booking_create
+from tests.concurrency import run_at_once
 from tests.fablab.helpers import machine_make, next_weekday_at, site_make, space_make
 from tests.factories import UserFactory
 
@@ -31,28 +33,10 @@ THREADS = 32
 
 
 def _rush(attempts):
-    """Run each (maker, kwargs) at once, from its own connection; return the outcomes."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[object] = [None] * len(attempts)
-
-    def run(index, maker, kwargs):
-        try:
-            barrier.wait()
-            outcomes[index] = booking_create(by=maker, **kwargs)
-        except Exception as error:  # collected and asserted on below
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=run, args=(i, maker, kwargs))
-        for i, (maker, kwargs) in enumerate(attempts)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    """Book each (maker, kwargs) at once, each from its own connection."""
+    return run_at_once(
+        [functools.partial(booking_create, by=maker, **kwargs) for maker, kwargs in attempts]
+    )
 
 
 def _overlapping_pairs() -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from datetime import timedelta
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from fabreck.fablab import services
@@ -29,6 +30,7 @@ from fabreck.fablab.services import (
     session_result_record,
     training_session_create,
 )
+from tests.concurrency import run_at_once
 from tests.fablab.helpers import course_make, machine_make, site_make
 from tests.factories import UserFactory
 
@@ -444,24 +446,12 @@ postgres_only = pytest.mark.skipif(
 
 
 def _rush(session, makers):
-    barrier = threading.Barrier(len(makers))
-    outcomes: list[object] = [None] * len(makers)
-
-    def run(index, maker):
-        try:
-            barrier.wait()
-            outcomes[index] = participant_add(session=session, by=maker, user=maker)
-        except Exception as error:  # collected and asserted on below
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, m)) for i, m in enumerate(makers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return run_at_once(
+        [
+            functools.partial(participant_add, session=session, by=maker, user=maker)
+            for maker in makers
+        ]
+    )
 
 
 @pytest.fixture

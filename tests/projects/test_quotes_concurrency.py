@@ -14,12 +14,13 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from fabreck.cluster.models import OrganisationPerson
 from fabreck.projects import services
 from fabreck.projects.models import Project, Quote, StatusChange
 from fabreck.projects.services import QuoteLineInput, quote_accept, quote_reject
+from tests.concurrency import run_at_once
 from tests.fablab.helpers import site_make
 from tests.factories import UserFactory
 from tests.projects.quote_helpers import laser_make, quote_make, triaged_project
@@ -30,28 +31,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="concurrency is proven on PostgreSQL"
     ),
 ]
-
-
-def _rush(calls):
-    """Run each callable at once, each from its own connection; return the outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=60)
-            outcomes[index] = call()
-        except Exception as error:  # collected and asserted on below
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def _quoted_with_admins(admins: int, *, title: str = "Acrylic display stand"):
@@ -81,7 +60,9 @@ def test_two_people_accepting_at_once_get_one_acceptance_and_one_refusal():
     for round_ in range(5):  # the race is tried several times
         project, quote, people = _quoted_with_admins(1, title=f"Stand {round_}")
 
-        outcomes = _rush([lambda who=who, q=quote: quote_accept(quote=q, by=who) for who in people])
+        outcomes = run_at_once(
+            [lambda who=who, q=quote: quote_accept(quote=q, by=who) for who in people]
+        )
 
         won = [o for o in outcomes if isinstance(o, Quote)]
         lost = [o for o in outcomes if not isinstance(o, Quote)]
@@ -97,7 +78,7 @@ def test_two_people_accepting_at_once_get_one_acceptance_and_one_refusal():
 def test_sixteen_admins_rushing_get_one_acceptance():
     project, quote, people = _quoted_with_admins(15)
 
-    outcomes = _rush([lambda who=who: quote_accept(quote=quote, by=who) for who in people])
+    outcomes = run_at_once([lambda who=who: quote_accept(quote=quote, by=who) for who in people])
 
     assert sum(isinstance(o, Quote) for o in outcomes) == 1
     refusals = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -110,7 +91,7 @@ def test_accept_and_reject_at_once_give_one_answer():
     for round_ in range(5):
         project, quote, (requester, admin) = _quoted_with_admins(1, title=f"Frame {round_}")
 
-        outcomes = _rush(
+        outcomes = run_at_once(
             [
                 lambda q=quote, who=requester: quote_accept(quote=q, by=who),
                 lambda q=quote, who=admin: quote_reject(quote=q, by=who, reason="Too dear"),
@@ -145,7 +126,7 @@ def test_control_without_the_project_lock_the_same_quote_is_accepted_twice(monke
     )
     monkeypatch.setattr(services, "_ensure_answerable", check_then_wait)
 
-    outcomes = _rush([lambda who=who: quote_accept(quote=quote, by=who) for who in people])
+    outcomes = run_at_once([lambda who=who: quote_accept(quote=quote, by=who) for who in people])
 
     assert all(isinstance(o, Quote) for o in outcomes), outcomes
     assert _accepted(project) == 2, "without the lock both acceptances go through"
@@ -157,7 +138,7 @@ def test_two_staff_sending_versions_at_once_number_them_one_after_the_other():
     project = triaged_project(site, staff[0])
     laser = laser_make(site)
 
-    outcomes = _rush(
+    outcomes = run_at_once(
         [
             lambda who=who, n=n: quote_make(
                 project, who, [QuoteLineInput(kind="machine", resource=laser, quantity=n + 1)]
