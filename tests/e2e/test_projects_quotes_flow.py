@@ -5,14 +5,13 @@ page shows actual versus quoted."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from fabreck.projects.models import Project, Quote
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.projects_helpers import slot_open_for_check_in
 from tests.e2e.test_cluster_flow import _log_in
 from tests.fablab.helpers import site_make
 from tests.factories import UserFactory
@@ -24,15 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def _shot(page, tmp_path: Path, name: str) -> None:
     folder = Path(os.environ.get("FABRECK_SCREENSHOTS", tmp_path))
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def _slot_around_now() -> tuple[datetime, datetime]:
-    """A local slot that has begun and is still running, within today."""
-    now = timezone.localtime()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    start = max(now - timedelta(minutes=10), midnight).replace(second=0, microsecond=0)
-    end = min(start + timedelta(hours=1), midnight + timedelta(hours=23, minutes=59))
-    return start, end
 
 
 def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
@@ -86,8 +76,9 @@ def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
         context.close()
     assert Quote.objects.get(project=project).status == "accepted"
 
-    # Staff book the laser for the project, from now on, and check the maker in at the desk.
-    start, end = _slot_around_now()
+    # Staff book the laser for the project, at a time the desk can check in now, and check
+    # the maker in.
+    start, end = slot_open_for_check_in()
     page.goto(f"{base}/projects/{project.pk}/")
     page.get_by_test_id("booking-new").click()
     page.get_by_label("Machine or space").select_option(label=laser.name)
