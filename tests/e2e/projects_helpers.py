@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -39,3 +41,9 @@ def server_errors(context) -> list[str]:
 
     context.on("response", seen)
     return found
+
+
+def screenshot(page, tmp_path: Path, name: str) -> None:
+    """A full-page screenshot, in $FABRECK_SCREENSHOTS when set (to look at the pages)."""
+    folder = Path(os.environ.get("FABRECK_SCREENSHOTS", tmp_path))
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)

@@ -23,7 +23,7 @@ from fabreck.cluster.models import OrganisationPerson
 from fabreck.fablab.models import Booking, Site
 from fabreck.fablab.selectors import price_round
 from fabreck.projects.models import Documentation, Project
-from tests.e2e.projects_helpers import server_errors, slot_open_for_check_in
+from tests.e2e.projects_helpers import screenshot, server_errors, slot_open_for_check_in
 from tests.e2e.test_cluster_flow import _log_in
 from tests.e2e.test_signup_flow import _mails
 from tests.fablab.helpers import machine_make, site_make
@@ -175,6 +175,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     _status(page, "quoted", "Quoted")
     expect(page.get_by_test_id("quote-line-row")).to_have_count(3)
     expect(page.get_by_test_id("quote-gross")).to_have_text(f"448.70{EUR}")  # 383.50 + VAT
+    screenshot(page, tmp_path, "full-quoted-staff")
 
     # 3. The SME's admin reads the quote's e-mail and accepts it online from its link.
     sent = f"sent version 1 of the quote for the prototyping project {project.reference}"
@@ -189,6 +190,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     _status(page, "accepted", "Accepted")
     expect(page.get_by_role("status")).to_contain_text("You accepted version 1")
     expect(page.get_by_test_id("quote-latest")).to_have_attribute("data-status", "accepted")
+    screenshot(page, tmp_path, "full-accepted-sme")
 
     # 4. Staff book the laser for the project, in the admin's name (who comes to operate
     #    it), at a time the desk can check in now; the first booking starts the work.
@@ -221,6 +223,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     card.get_by_label("Quantity").fill("2")
     card.get_by_role("button", name="Add").click()
     expect(card.get_by_test_id("material-use")).to_contain_text(f"2 sheet · {ACRYLIC} · 49.00 €")
+    screenshot(page, tmp_path, "full-desk")
 
     #    Staff record an hour and a half of their own time, back on the project page.
     page.goto(link)
@@ -251,6 +254,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     expect(page.get_by_test_id("cost-difference")).to_have_text(
         f"\u2212{_money(Decimal('383.50') - actual)}"
     )
+    screenshot(page, tmp_path, "full-costs-while-there")
 
     #    The maker leaves: from then on the laser counts from check-in to check-out.
     page.get_by_test_id("desk-link").click()
@@ -276,6 +280,10 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     page.get_by_test_id("deliver").get_by_role("button", name="Mark as delivered").click()
     _status(page, "delivered", "Delivered")
     expect(page.get_by_role("status")).to_contain_text("The project is now: Delivered.")
+    delivered = f'The prototyping project {project.reference} "{TITLE}" is now: Delivered.'
+    told = " ".join(to for to, body in _mails(mail_dir) if delivered in body)
+    assert admin.email in told and owner.email in told
+    screenshot(page, tmp_path, "full-delivered")
     statuses = page.get_by_test_id("timeline-status")
     expect(statuses).to_have_count(5)
     for status in ("requested", "quoted", "accepted", "in_progress", "delivered"):
@@ -336,6 +344,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     expect(card).to_have_count(1)
     expect(card).to_have_attribute("data-slug", "illuminated-acrylic-display")
     expect(card).to_contain_text("FabLab Esch")
+    screenshot(page, tmp_path, "full-gallery-search")
     card.get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_test_id("draft-banner")).to_have_count(0)
@@ -345,5 +354,6 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     expect(page.get_by_test_id("material")).to_have_text(ACRYLIC)
     expect(page.get_by_text("Bijoux Lux")).to_be_visible()
     expect(page.locator("#user-menu")).to_have_count(0)  # a visitor indeed
+    screenshot(page, tmp_path, "full-gallery-page")
 
     assert errors == [], errors
