@@ -73,10 +73,9 @@ def _money(amount: Decimal) -> str:
 
 
 def _hours(hours: Decimal) -> str:
-    """Hours as the pages write them: 5, 1.50, 0.42 (and 0.00 for a few seconds)."""
-    if hours == hours.to_integral_value():
-        return f"{hours:.0f}"
-    return f"{hours.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+    """Hours as the pages write them, to the hundredth rounded half up: 5, 1.50, 0.42, 0."""
+    hours = hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{hours:.0f}" if hours == hours.to_integral_value() else f"{hours}"
 
 
 def test_an_sme_prototype_from_request_to_the_public_gallery(
@@ -241,7 +240,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     expect(page.get_by_test_id("project-booking")).to_contain_text("Here since")
     quoted, used, difference = _cost_row(page, "machine")
     expect(quoted).to_have_text(f"5 h · 200.00{EUR}")
-    expect(used).to_have_text(f"{_hours(booked.quantize(Decimal('0.01')))} h · {_money(machine)}")
+    expect(used).to_have_text(f"{_hours(booked)} h · {_money(machine)}")
     quoted, used, difference = _cost_row(page, "material")
     expect(quoted).to_have_text(f"3 sheet · 73.50{EUR}")
     expect(used).to_have_text(f"2 sheet · 49.00{EUR}")
@@ -268,9 +267,7 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     page.goto(link)
     expect(page.get_by_test_id("project-booking")).to_contain_text(f"Used {_hours(used_hours)} h")
     quoted, used, difference = _cost_row(page, "machine")
-    expect(used).to_have_text(
-        f"{_hours(used_hours.quantize(Decimal('0.01')))} h · {_money(machine)}"
-    )
+    expect(used).to_have_text(f"{_hours(used_hours)} h · {_money(machine)}")
     expect(page.get_by_test_id("cost-quoted")).to_have_text(f"383.50{EUR}")
     expect(page.get_by_test_id("cost-actual")).to_have_text(
         _money(machine + Decimal("49.00") + Decimal("82.50"))
