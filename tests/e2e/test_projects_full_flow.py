@@ -27,7 +27,7 @@ from tests.e2e.projects_helpers import screenshot, server_errors, slot_open_for_
 from tests.e2e.test_cluster_flow import _log_in
 from tests.e2e.test_signup_flow import _mails
 from tests.fablab.helpers import machine_make, site_make
-from tests.factories import UserFactory, organisation_make
+from tests.factories import PASSWORD, UserFactory, organisation_make
 from tests.projects.gallery_helpers import documentation_make
 from tests.projects.quote_helpers import laser_make, material_make
 
@@ -176,13 +176,19 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     expect(page.get_by_test_id("quote-gross")).to_have_text(f"448.70{EUR}")  # 383.50 + VAT
     screenshot(page, tmp_path, "full-quoted-staff")
 
-    # 3. The SME's admin reads the quote's e-mail and accepts it online from its link.
+    # 3. The SME's admin reads the quote's e-mail, follows its link, logs in on the way
+    #    and accepts the quote online.
     sent = f"sent version 1 of the quote for the prototyping project {project.reference}"
     [body] = [body for to, body in _mails(mail_dir) if admin.email in to and sent in body]
     assert f"Total with VAT: 448.70{EUR}" in body
     link = re.search(rf"{re.escape(base)}/projects/\d+/", body).group(0)
-    _as(page, base, admin)
+    page.context.clear_cookies()
     page.goto(link)
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/projects/\d+/$"))
+    page.locator("#id_login").fill(admin.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(link)
     _status(page, "quoted", "Quoted")
     expect(page.get_by_test_id("quote-gross")).to_have_text(f"448.70{EUR}")
     page.get_by_test_id("quote-accept").click()
