@@ -100,22 +100,27 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     Site.objects.filter(pk=differdange.pk).update(kind=Site.Kind.INDUSTRIAL)
     laser = laser_make(esch, name="Trotec Speedy 400", slug="esch-trotec")
     printer = machine_make(esch, name="Prusa MK4", category="3d-printer")
-    material_make(esch, name=ACRYLIC)
+    acrylic = material_make(esch, name=ACRYLIC)
     owner = UserFactory(first_name="Claire", last_name="Bijou")
     organisation = organisation_make(
         owner=owner, name="Bijoux Lux", kind="company", size_band="10-49", sectors=("design",)
     )
     admin = UserFactory(first_name="Marc", last_name="Weber", email="marc@bijoux.lu")
     OrganisationPerson.objects.create(organisation=organisation, user=admin, role="admin")
-    # Already in the gallery: one more acrylic project (printed, not cut) and a laser one
-    # in plywood, so that the visitor's search and filters have something to leave out.
+    # Already in the gallery, three other projects for the visitor's search and filters to
+    # leave out: acrylic but printed; acrylic cut on the laser but under another licence;
+    # cut on the laser but in plywood.
     documentation_make(
-        title="Acrylic key rings", summary="Printed acrylic-look key rings.",
-        site=esch, machines=[printer], licence="cc-by",
+        title="Acrylic key rings", summary="Printed acrylic-look key rings.", site=esch,
+        machines=[printer], licence="cc-by-nc", sector="design",
+    )  # fmt: skip
+    documentation_make(
+        title="Acrylic coasters", summary="Coasters cut on the laser.", site=esch,
+        machines=[laser], materials=[acrylic], licence="cc-by", sector="design",
     )  # fmt: skip
     documentation_make(
         title="Plywood shelf", summary="A shelf cut on the laser.", site=esch,
-        machines=[laser], licence="cc-by",
+        machines=[laser], licence="cc-by-nc", sector="design",
     )  # fmt: skip
     drawing = tmp_path / "display.pdf"
     drawing.write_bytes(b"%PDF-1.4 the display")
@@ -331,18 +336,21 @@ def test_an_sme_prototype_from_request_to_the_public_gallery(
     page.context.clear_cookies()
     page.goto(base + "/")
     page.get_by_role("link", name="Project gallery").first.click()
-    expect(page.get_by_test_id("gallery-count")).to_have_attribute("data-count", "3")
+    count = page.get_by_test_id("gallery-count")
+    expect(count).to_have_attribute("data-count", "4")
     page.locator("#g-q").fill("acrylic")
     page.locator("#g-q").press("Enter")
-    count = page.get_by_test_id("gallery-count")
-    expect(count).to_have_attribute("data-count", "2")
+    expect(count).to_have_attribute("data-count", "3")
     page.locator("#g-machine").select_option("laser-cutter")
-    expect(count).to_have_attribute("data-count", "1")
+    expect(count).to_have_attribute("data-count", "2")
     page.locator("#g-material").select_option(label=ACRYLIC)
+    expect(page).to_have_url(re.compile(r"material="))
+    expect(count).to_have_attribute("data-count", "2")
     page.locator("#g-licence").select_option("cc-by-nc")
+    expect(count).to_have_attribute("data-count", "1")
     page.locator("#g-site").select_option(label="FabLab Esch")
     page.locator("#g-sector").select_option(label="Design")
-    expect(page).to_have_url(re.compile(r"sector=design"))
+    expect(page).to_have_url(re.compile(r"q=acrylic.*sector=design"))
     card = page.get_by_test_id("gallery-card")
     expect(card).to_have_count(1)
     expect(card).to_have_attribute("data-slug", "illuminated-acrylic-display")
