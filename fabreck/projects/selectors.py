@@ -662,8 +662,8 @@ def project_costs(*, project: Project) -> ProjectCosts:
         actual.staff += amount
 
     for row in [*machines.values(), *materials.values(), staff]:
-        row.actual_quantity = row.actual_quantity.quantize(Decimal("0.01"))
-    actual.machine_hours = actual.machine_hours.quantize(Decimal("0.01"))
+        row.actual_quantity = row.actual_quantity.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    actual.machine_hours = actual.machine_hours.quantize(Decimal("0.01"), ROUND_HALF_UP)
     return ProjectCosts(
         quote=quote,
         quoted=quoted,

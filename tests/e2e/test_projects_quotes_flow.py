@@ -4,35 +4,17 @@ page shows actual versus quoted."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta
-from pathlib import Path
-
 import pytest
-from django.utils import timezone
 
 from fabreck.projects.models import Project, Quote
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.projects_helpers import screenshot, slot_open_for_check_in
 from tests.e2e.test_cluster_flow import _log_in
 from tests.fablab.helpers import site_make
 from tests.factories import UserFactory
 from tests.projects.quote_helpers import laser_make, material_make, triaged_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _shot(page, tmp_path: Path, name: str) -> None:
-    folder = Path(os.environ.get("FABRECK_SCREENSHOTS", tmp_path))
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def _slot_around_now() -> tuple[datetime, datetime]:
-    """A local slot that has begun and is still running, within today."""
-    now = timezone.localtime()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    start = max(now - timedelta(minutes=10), midnight).replace(second=0, microsecond=0)
-    end = min(start + timedelta(hours=1), midnight + timedelta(hours=23, minutes=59))
-    return start, end
 
 
 def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
@@ -63,11 +45,11 @@ def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
     rows.nth(1).locator("input[name$=quantity]").fill("3")
     rows.nth(2).locator("select[name$=kind]").select_option("staff")
     rows.nth(2).locator("input[name$=quantity]").fill("2")
-    _shot(page, tmp_path, "quote-builder")
+    screenshot(page, tmp_path, "quote-builder")
     page.get_by_test_id("quote-send").click()
     expect(page.get_by_test_id("project-status")).to_have_attribute("data-status", "quoted")
     expect(page.get_by_test_id("quote-gross")).to_have_text("448.70\xa0€")  # 383.50 + 65.20 VAT
-    _shot(page, tmp_path, "project-quoted-staff")
+    screenshot(page, tmp_path, "project-quoted-staff")
 
     # The requester accepts it, in a browser of their own.
     context = page.context.browser.new_context(
@@ -78,7 +60,7 @@ def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
     try:
         _log_in(theirs, base, requester)
         theirs.goto(f"{base}/projects/{project.pk}/")
-        _shot(theirs, tmp_path, "project-quoted-requester")
+        screenshot(theirs, tmp_path, "project-quoted-requester")
         theirs.get_by_test_id("quote-accept").click()
         expect(theirs.get_by_test_id("project-status")).to_have_attribute("data-status", "accepted")
         expect(theirs.get_by_role("status")).to_contain_text("You accepted version 1")
@@ -86,15 +68,16 @@ def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
         context.close()
     assert Quote.objects.get(project=project).status == "accepted"
 
-    # Staff book the laser for the project, from now on, and check the maker in at the desk.
-    start, end = _slot_around_now()
+    # Staff book the laser for the project, at a time the desk can check in now, and check
+    # the maker in.
+    start, end = slot_open_for_check_in()
     page.goto(f"{base}/projects/{project.pk}/")
     page.get_by_test_id("booking-new").click()
     page.get_by_label("Machine or space").select_option(label=laser.name)
     page.get_by_label("Date").fill(start.date().isoformat())
     page.get_by_label("Start time").fill(start.strftime("%H:%M"))
     page.get_by_label("End time").fill(end.strftime("%H:%M"))
-    _shot(page, tmp_path, "project-booking")
+    screenshot(page, tmp_path, "project-booking")
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_test_id("project-status")).to_have_attribute("data-status", "in_progress")
     expect(page.get_by_test_id("project-booking")).to_contain_text("Expected")
@@ -112,4 +95,4 @@ def test_staff_quote_the_requester_accepts_staff_book_and_costs_show(
     actual = f"{40 * hours:,.2f}\xa0€"
     expect(page.get_by_test_id("cost-actual")).to_have_text(actual)
     expect(page.get_by_test_id("cost-quoted")).to_have_text("383.50\xa0€")
-    _shot(page, tmp_path, "project-costs")
+    screenshot(page, tmp_path, "project-costs")

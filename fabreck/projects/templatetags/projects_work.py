@@ -3,7 +3,7 @@ versions (with the requester's answer) and the work done, actual versus quoted."
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.template.defaultfilters import floatformat
@@ -16,6 +16,7 @@ from fabreck.projects.models import QuoteStatus
 
 register = template.Library()
 
+HUNDREDTH = Decimal("0.01")
 EXECUTION_VISIBLE = ("accepted", "in_progress", "delivered", "closed")
 STAFF_TIME_STATUSES = ("accepted", "in_progress", "delivered")
 
@@ -43,8 +44,14 @@ def signed_money(value) -> str:
 
 @register.filter
 def hours(value) -> str:
+    """Hours to the hundredth, as the costs table rounds them (half up): 5, 1.50, 0.13;
+    a few seconds read 0 there and on the booking alike."""
     if value is None:
         return ""
+    try:
+        value = Decimal(str(value)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    except ArithmeticError:
+        pass
     return floatformat(value, "-2")
 
 
