@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fabreck.cluster.models import OrganisationPerson
 from fabreck.projects.models import Attachment, Comment, StatusChange
@@ -133,7 +133,7 @@ def test_only_staff_write_staff_only_notes(client, project):
     form = _page(client, project).content.decode()
     assert 'name="internal"' not in form
 
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(Exception) as refused, translation.override("en"):
         project_comment(project=project, by=project.requested_by, body="psst", internal=True)
     assert "Only staff" in str(refused.value)
     assert not Comment.objects.exists()
@@ -157,8 +157,9 @@ def test_a_member_who_does_not_manage_the_organisation_reads_but_does_not_write(
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("macro.docm", b"PK", "“macro.docm”: files of this type are not accepted"),
-        ("scan.png", b"x" * 2001, "“scan.png” is too large"),
+        # The requester reads French.
+        ("macro.docm", b"PK", "ce type de fichier n"),
+        ("scan.png", b"x" * 2001, "est trop volumineux"),
     ],
 )
 def test_a_bad_file_keeps_the_whole_message_out(
@@ -174,7 +175,8 @@ def test_a_bad_file_keeps_the_whole_message_out(
     )
 
     assert response.status_code == 400
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page and name in page
     assert not Comment.objects.exists() and not Attachment.objects.exists()
     assert stored_files(private_dir) == []
     assert mail.outbox == []

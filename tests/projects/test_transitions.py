@@ -92,3 +92,14 @@ def test_quoting_needs_a_site_and_a_lead(staff):
     with pytest.raises(ValidationError) as refused:
         project_transition(project=project, to="quoted", by=staff)
     assert "site and the staff lead" in str(refused.value)
+
+
+def test_the_status_e_mail_is_plain_text_not_html_escaped(
+    site, staff, django_capture_on_commit_callbacks
+):
+    project = project_make(title='Stand "Bâtiment & Co"')
+    with django_capture_on_commit_callbacks(execute=True):
+        project_transition(project=project, to="declined", by=staff, note="Series <production>")
+    [message] = [m for m in mail.outbox if project.requested_by.email in m.to]
+    assert '"Stand "Bâtiment & Co""' in message.body
+    assert "Series <production>" in message.body
