@@ -252,6 +252,8 @@ class Organisation(TimeStampedModel):
     show_email = models.BooleanField(_("show the contact e-mail"), default=False)
     show_phone = models.BooleanField(_("show the contact phone"), default=False)
     show_address = models.BooleanField(_("show the street address"), default=True)
+    # Set by the incubator while the startup is incubated: the directory shows and filters it.
+    incubated = models.BooleanField(_("incubated"), default=False)
 
     # Normalised (lower-case, accent-free) text for search, rebuilt by the services.
     # PostgreSQL keeps a weighted tsvector generated from these columns (migration 0002).

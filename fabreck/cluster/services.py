@@ -1593,3 +1593,11 @@ def directory_search_table_deferred() -> Iterator[None]:
         yield
         cursor.execute("SET LOCAL fabreck.directory_refresh = 'immediate'")
         cursor.execute("SELECT cluster_directory_rebuild()")
+
+
+def organisation_incubated_set(*, organisation: Organisation, incubated: bool) -> None:
+    """The incubator marks the startups it hosts; the directory shows and filters them."""
+    Organisation.objects.filter(pk=organisation.pk).update(
+        incubated=incubated, updated_at=timezone.now()
+    )
+    organisation.incubated = incubated

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fabreck.fablab",
     "fabreck.events",
     "fabreck.projects",
+    "fabreck.incubator",
     "allauth",
     "allauth.account",
     "rest_framework",
@@ -404,5 +405,25 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "LicenceEnum": "fabreck.projects.models.Licence",
         "DocumentationStatusEnum": "fabreck.projects.models.DocumentationStatus",
+    }
+)
+
+
+# --- incubator ------------------------------------------------------------------------------
+# Machine hours granted to a startup when it is accepted, consumed by its FabLab bookings.
+INCUBATOR_PREPAID_HOURS = os.environ.get("INCUBATOR_PREPAID_HOURS", "40")
+# Pitch decks and files given as answers: largest size and the kinds accepted.
+INCUBATOR_UPLOAD_MAX_BYTES = int(os.environ.get("INCUBATOR_UPLOAD_MAX_BYTES", str(20 * 2**20)))
+INCUBATOR_UPLOAD_EXTENSIONS = ("pdf", "ppt", "pptx", "key", "odp", "png", "jpg", "jpeg", "mp4")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ApplicationStatusEnum": "fabreck.incubator.models.ApplicationStatus",
+        "StartupStageEnum": "fabreck.incubator.models.StartupStage",
+        "QuestionKindEnum": "fabreck.incubator.models.QuestionKind",
+        "ReviewStatusEnum": "fabreck.incubator.models.ReviewStatus",
+        "IncubationPhaseEnum": "fabreck.incubator.models.Phase",
+        "HostingKindEnum": "fabreck.incubator.models.HostingKind",
+        "StartupStatusEnum": "fabreck.incubator.models.StartupStatus",
+        "PrepaidMovementKindEnum": "fabreck.fablab.models.PrepaidMovementKind",
     }
 )

@@ -15,6 +15,7 @@ api_urlpatterns = [
     path("v1/fablab/", include("fabreck.fablab.api_urls")),
     path("v1/events/", include("fabreck.events.api_urls")),
     path("v1/projects/", include("fabreck.projects.api_urls")),
+    path("v1/incubator/", include("fabreck.incubator.api_urls")),
     path("v1/", include("fabreck.accounts.api_urls")),
     path("v1/", include("fabreck.cluster.api_urls")),
 ]
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("fabreck.fablab.urls")),
     path("", include("fabreck.events.urls")),
     path("", include("fabreck.projects.urls")),
+    path("incubator/", include("fabreck.incubator.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -492,6 +492,129 @@ class MakerProfile(models.Model):
         return f"{self.user} ({self.price_group})"
 
 
+class OrganisationPriceGroup(models.Model):
+    """A price group agreed for an organisation's bookings (an incubated startup's, …): it
+    comes before the one the organisation's kind would give."""
+
+    organisation = models.OneToOneField(
+        "cluster.Organisation",
+        on_delete=models.CASCADE,
+        related_name="fablab_price_group",
+        verbose_name=_("organisation"),
+    )
+    price_group = models.ForeignKey(
+        PriceGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("price group")
+    )
+    note = models.CharField(_("why"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("price group of an organisation")
+        verbose_name_plural = _("price groups of organisations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.price_group}"
+
+
+class PrepaidAccount(models.Model):
+    """Prepaid machine hours of an organisation (an incubated startup's grant), consumed by
+    its bookings. The balance moves only with a movement, under the account's row lock; the
+    database refuses a negative balance."""
+
+    organisation = models.OneToOneField(
+        "cluster.Organisation",
+        on_delete=models.CASCADE,
+        related_name="fablab_prepaid_account",
+        verbose_name=_("organisation"),
+    )
+    balance_hours = models.DecimalField(
+        _("hours left"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("prepaid hours account")
+        verbose_name_plural = _("prepaid hours accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_hours__gte=0), name="fablab_prepaid_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.balance_hours} h"
+
+
+class PrepaidMovementKind(models.TextChoices):
+    GRANT = "grant", _("Hours granted")
+    USE = "use", _("Used by a booking")
+    REFUND = "refund", _("Given back by a cancellation")
+    ADJUSTMENT = "adjustment", _("Adjusted by staff")
+    EXPIRY = "expiry", _("Expired")
+
+
+class PrepaidMovement(models.Model):
+    """One change of a prepaid account: hours in (positive) or out (negative)."""
+
+    Kind = PrepaidMovementKind
+
+    account = models.ForeignKey(
+        PrepaidAccount,
+        on_delete=models.CASCADE,
+        related_name="movements",
+        verbose_name=_("account"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=PrepaidMovementKind.choices)
+    hours = models.DecimalField(_("hours"), max_digits=8, decimal_places=2)
+    booking = models.ForeignKey(
+        "Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prepaid_movements",
+        verbose_name=_("booking"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("prepaid hours movement")
+        verbose_name_plural = _("prepaid hours movements")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=PrepaidMovementKind.values),
+                name="fablab_prepaid_movement_kind_known",
+            ),
+            models.CheckConstraint(condition=~Q(hours=0), name="fablab_prepaid_movement_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=("grant", "refund")) & Q(hours__gt=0))
+                | (Q(kind__in=("use", "expiry")) & Q(hours__lt=0))
+                | Q(kind="adjustment"),
+                name="fablab_prepaid_movement_sign",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=("use", "refund")) | Q(booking__isnull=False),
+                name="fablab_prepaid_movement_booking",
+            ),
+            # A booking uses hours once and gets them back once.
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=Q(booking__isnull=False),
+                name="fablab_prepaid_movement_once_per_booking",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.hours:+} h ({self.kind})"
+
+
 class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -556,6 +679,15 @@ class Booking(TimeStampedModel):
     price = models.DecimalField(
         _("price (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    # Hours paid from the organisation's prepaid account; the price covers only the rest.
+    # (A database default too: the seeders write bookings in bulk without this column.)
+    prepaid_hours = models.DecimalField(
+        _("prepaid hours used"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -593,6 +725,9 @@ class Booking(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status="cancelled") | Q(cancelled_at__isnull=True),
                 name="fablab_booking_cancel_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(prepaid_hours__gte=0), name="fablab_booking_prepaid_not_negative"
             ),
         ]
 

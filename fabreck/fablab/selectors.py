@@ -28,6 +28,7 @@ from fabreck.fablab.models import (
     MakerProfile,
     Occupancy,
     OpeningHours,
+    OrganisationPriceGroup,
     PriceGroup,
     Rate,
     Resource,
@@ -334,9 +335,17 @@ def price_round(amount: Decimal) -> Decimal:
 
 
 def price_group_for(*, maker: User | None, organisation=None) -> PriceGroup:
-    """Bookings for an organisation pay its group; personal ones the maker's (public unless
-    staff recorded another, e.g. student)."""
+    """Bookings for an organisation pay the group agreed for it (an incubated startup's),
+    else the one of its kind; personal ones the maker's (public unless staff recorded
+    another, e.g. student)."""
     if organisation is not None:
+        agreed = (
+            OrganisationPriceGroup.objects.select_related("price_group")
+            .filter(organisation=organisation)
+            .first()
+        )
+        if agreed is not None:
+            return agreed.price_group
         if organisation.kind == "nonprofit":
             slug = "nonprofit"
         elif organisation.kind == "large_group" or organisation.size_band == "250+":

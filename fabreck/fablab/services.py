@@ -26,6 +26,10 @@ from fabreck.fablab.models import (
     CalendarFeed,
     Course,
     Occupancy,
+    OrganisationPriceGroup,
+    PrepaidAccount,
+    PrepaidMovement,
+    PrepaidMovementKind,
     Resource,
     Site,
 )
@@ -929,3 +933,51 @@ def maker_price_group_set(
             user=maker, defaults={"price_group": price_group, "price_group_note": note}
         )
     return profile
+
+
+# --- Organisations' price groups and prepaid hours -------------------------------------------
+# The incubator calls these when it admits or lets go a startup; staff adjust them too.
+
+
+def organisation_price_group_set(
+    *, organisation, price_group: PriceGroup | None, note: str = ""
+) -> OrganisationPriceGroup | None:
+    """Give an organisation's bookings an agreed price group, or (None) go back to the one
+    its kind gives. Callers check who may: the incubator's services, staff views."""
+    with transaction.atomic():
+        if price_group is None:
+            OrganisationPriceGroup.objects.filter(organisation=organisation).delete()
+            return None
+        agreed, _created = OrganisationPriceGroup.objects.update_or_create(
+            organisation=organisation,
+            defaults={"price_group": price_group, "note": note.strip()[:200]},
+        )
+    return agreed
+
+
+def prepaid_account_locked(*, organisation) -> PrepaidAccount:
+    """The organisation's prepaid account, created on first use, locked for this
+    transaction: every balance change goes through here."""
+    PrepaidAccount.objects.get_or_create(organisation=organisation)
+    return PrepaidAccount.objects.select_for_update().get(organisation=organisation)
+
+
+def prepaid_hours_grant(
+    *, organisation, hours: Decimal, by: User | None, note: str = ""
+) -> PrepaidMovement:
+    """Add prepaid machine hours to an organisation's account."""
+    hours = Decimal(hours)
+    if hours <= 0:
+        raise ValidationError({"hours": _("Grant a number of hours above zero.")}, code="hours")
+    with transaction.atomic():
+        account = prepaid_account_locked(organisation=organisation)
+        movement = PrepaidMovement.objects.create(
+            account=account,
+            kind=PrepaidMovementKind.GRANT,
+            hours=hours,
+            note=note.strip()[:300],
+            by=by,
+        )
+        account.balance_hours += hours
+        account.save(update_fields=["balance_hours"])
+    return movement

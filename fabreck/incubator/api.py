@@ -1,0 +1,3 @@
+"""The incubator's API endpoints: thin views over the services and selectors."""
+
+from __future__ import annotations

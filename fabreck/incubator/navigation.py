@@ -1,0 +1,1 @@
+"""Menu entries of the incubator, registered once from IncubatorConfig.ready()."""
