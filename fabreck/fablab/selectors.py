@@ -395,14 +395,21 @@ def booking_quote(
 
 
 def booking_visible_to(*, pk: int, user: User) -> Booking:
-    """A booking for its maker, whoever booked it, and the staff of its site."""
+    """A booking for its maker, whoever booked it, the staff of its site, and the people of
+    the organisation it was made for (they read it; only the maker and staff change it)."""
     booking = (
         Booking.objects.select_related("resource__site", "price_group", "user", "organisation")
         .filter(pk=pk)
         .first()
     )
     if booking is None or not (
-        booking.user_id == user.pk or user_runs_site(user=user, site=booking.resource.site)
+        booking.user_id == user.pk
+        or user_runs_site(user=user, site=booking.resource.site)
+        or (  # the people of the organisation it was for (its prepaid hours' history links it)
+            booking.organisation_id is not None
+            and user.is_authenticated
+            and booking.organisation.memberships.filter(user=user).exists()
+        )
     ):
         raise Http404
     return booking
