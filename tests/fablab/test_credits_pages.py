@@ -290,3 +290,21 @@ def test_the_staff_list_costs_the_same_queries_with_many_accounts(
         response = client.get(reverse("fablab:credits"))
 
     assert _text(response).count('data-testid="account-row"') == 8
+
+
+def test_the_site_desk_shows_the_prepaid_hours_a_booking_uses(client, staff):
+    site = site_make(staff=[staff])
+    laser = machine_make(site, rate="40")
+    startup, owner = startup_with_hours(hours="1.5")
+    booking = _book(owner, laser, startup, hours=2)
+    client.force_login(staff)
+
+    page = _text(
+        client.get(
+            reverse("fablab:desk", args=[site.slug]),
+            {"day": timezone.localdate(booking.starts_at).isoformat()},
+        )
+    )
+
+    assert 'data-testid="desk-prepaid"' in page
+    assert "1.50 prepaid hours used · 20.00 € left to pay" in page
