@@ -188,3 +188,48 @@ class TrainingParticipantAdmin(admin.ModelAdmin):
     raw_id_fields = ["session", "user", "registered_by", "recorded_by"]
     list_select_related = ["user", "session__course"]
     readonly_fields = ["result", "recorded_by", "recorded_at"]
+
+
+# === Organisations' price groups and prepaid hours (credits) =================================
+
+from fabreck.fablab.models import (  # noqa: E402
+    OrganisationPriceGroup,
+    PrepaidAccount,
+    PrepaidMovement,
+)
+
+
+@admin.register(OrganisationPriceGroup)
+class OrganisationPriceGroupAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "price_group", "note"]
+    list_filter = ["price_group"]
+    search_fields = ["organisation__name"]
+    raw_id_fields = ["organisation"]
+
+
+class _ReadOnly(admin.ModelAdmin):
+    # Balances move only through the services (under the account's lock): the admin reads.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PrepaidAccount)
+class PrepaidAccountAdmin(_ReadOnly):
+    list_display = ["organisation", "balance_hours"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(PrepaidMovement)
+class PrepaidMovementAdmin(_ReadOnly):
+    list_display = ["at", "account", "kind", "hours", "booking", "by", "note"]
+    list_filter = ["kind"]
+    search_fields = ["account__organisation__name", "note"]
+    list_select_related = ["account__organisation", "booking__resource", "by"]
+    date_hierarchy = "at"

@@ -238,8 +238,14 @@ class QuoteView(APIView):
         ]
         if taken:
             problems.append({"code": "slot_taken", "message": _("This slot is already booked.")})
+        split = selectors.prepaid_split(
+            quote=quote, balance=selectors.prepaid_available(organisation=organisation)
+        )
         return Response(
             {
+                # Hours the organisation's prepaid account would pay, and the price left.
+                "prepaid_hours": str(split.prepaid_hours),
+                "price_to_pay": str(split.price),
                 "price_group": quote.price_group.slug,
                 "price_group_name": quote.price_group.name,
                 # Money as strings, as everywhere in the API: no float rounding.
@@ -454,3 +460,61 @@ class TrainingSessionRegisterView(APIView):
             {"session": session.pk, "user": request.user.email, "result": participant.result},
             status=status.HTTP_201_CREATED,
         )
+
+
+# === Prepaid hours (credits) =================================================================
+
+from fabreck.fablab.serializers import (  # noqa: E402
+    PrepaidAccountSerializer,
+    PrepaidChangeSerializer,
+    PrepaidMovementSerializer,
+)
+
+
+class PrepaidAccountView(APIView):
+    """An organisation's prepaid machine hours: for its people and the FabLab staff."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PrepaidAccountSerializer, operation_id="fablab_prepaid_retrieve")
+    def get(self, request: Request, slug: str) -> Response:
+        page = selectors.prepaid_account_page(slug=slug, user=request.user)
+        return Response(PrepaidAccountSerializer(page).data)
+
+
+class PrepaidMovementsView(APIView):
+    """The movements of an organisation's prepaid hours, newest first; staff POST a grant or
+    an adjustment (an adjustment never takes the balance below zero)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses=PrepaidMovementSerializer(many=True),
+        operation_id="fablab_prepaid_movements_list",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        page = selectors.prepaid_account_page(slug=slug, user=request.user)
+        rows = page.movements.paginator.object_list
+        paginator = Pagination()
+        movements = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(
+            PrepaidMovementSerializer(movements, many=True).data
+        )
+
+    @extend_schema(
+        request=PrepaidChangeSerializer,
+        responses={201: PrepaidMovementSerializer},
+        operation_id="fablab_prepaid_movements_create",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        page = selectors.prepaid_account_page(slug=slug, user=request.user)
+        data = PrepaidChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        movement = _call(
+            services.prepaid_hours_change,
+            organisation=page.organisation,
+            by=request.user,
+            **data.validated_data,
+        )
+        return Response(PrepaidMovementSerializer(movement).data, status=status.HTTP_201_CREATED)

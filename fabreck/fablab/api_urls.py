@@ -39,3 +39,14 @@ urlpatterns = [
         name="api-fablab-authorisation-revoke",
     ),
 ]
+
+# === Prepaid hours (credits) =================================================================
+
+urlpatterns += [
+    path("prepaid/<slug:slug>/", api.PrepaidAccountView.as_view(), name="api-fablab-prepaid"),
+    path(
+        "prepaid/<slug:slug>/movements/",
+        api.PrepaidMovementsView.as_view(),
+        name="api-fablab-prepaid-movements",
+    ),
+]

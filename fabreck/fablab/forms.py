@@ -189,3 +189,31 @@ class BlockForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Resource.Status.choices)
+
+
+# === Prepaid hours: staff grant or adjust (credits) ========================================
+
+
+class PrepaidChangeForm(forms.Form):
+    """Hours and note are checked by the service (`prepaid_hours_change`), which says why."""
+
+    kind = forms.ChoiceField(
+        label=_("What"),
+        choices=[
+            ("grant", _("Grant hours")),
+            ("adjustment", _("Adjust the balance (add or take away)")),
+        ],
+    )
+    hours = forms.CharField(
+        label=_("Hours"),
+        max_length=12,
+        required=False,
+        help_text=_("An adjustment may be negative, e.g. -1.5."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("The organisation's people read it."),
+    )

@@ -549,6 +549,8 @@ class PrepaidMovementKind(models.TextChoices):
     REFUND = "refund", _("Given back by a cancellation")
     ADJUSTMENT = "adjustment", _("Adjusted by staff")
     EXPIRY = "expiry", _("Expired")
+    # A moved booking uses more or fewer hours: the difference, as often as it moves.
+    MOVE = "move", _("Changed by moving a booking")
 
 
 class PrepaidMovement(models.Model):
@@ -596,17 +598,17 @@ class PrepaidMovement(models.Model):
             models.CheckConstraint(
                 condition=(Q(kind__in=("grant", "refund")) & Q(hours__gt=0))
                 | (Q(kind__in=("use", "expiry")) & Q(hours__lt=0))
-                | Q(kind="adjustment"),
+                | Q(kind__in=("adjustment", "move")),
                 name="fablab_prepaid_movement_sign",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=("use", "refund")) | Q(booking__isnull=False),
+                condition=~Q(kind__in=("use", "refund", "move")) | Q(booking__isnull=False),
                 name="fablab_prepaid_movement_booking",
             ),
-            # A booking uses hours once and gets them back once.
+            # A booking uses hours once and gets them back once (moves may repeat).
             models.UniqueConstraint(
                 fields=["booking", "kind"],
-                condition=Q(booking__isnull=False),
+                condition=Q(booking__isnull=False, kind__in=("use", "refund")),
                 name="fablab_prepaid_movement_once_per_booking",
             ),
         ]

@@ -395,14 +395,21 @@ def booking_quote(
 
 
 def booking_visible_to(*, pk: int, user: User) -> Booking:
-    """A booking for its maker, whoever booked it, and the staff of its site."""
+    """A booking for its maker, whoever booked it, the staff of its site, and the people of
+    the organisation it was made for (they read it; only the maker and staff change it)."""
     booking = (
         Booking.objects.select_related("resource__site", "price_group", "user", "organisation")
         .filter(pk=pk)
         .first()
     )
     if booking is None or not (
-        booking.user_id == user.pk or user_runs_site(user=user, site=booking.resource.site)
+        booking.user_id == user.pk
+        or user_runs_site(user=user, site=booking.resource.site)
+        or (  # the people of the organisation it was for (its prepaid hours' history links it)
+            booking.organisation_id is not None
+            and user.is_authenticated
+            and booking.organisation.memberships.filter(user=user).exists()
+        )
     ):
         raise Http404
     return booking
@@ -1092,6 +1099,9 @@ class BookingPreview:
     problems: list[str]
     missing_courses: list[Course]
     taken: bool
+    # Hours the organisation's prepaid account would pay, and the price left to pay.
+    prepaid_hours: Decimal = Decimal("0.00")
+    price_to_pay: Decimal | None = None
 
     @property
     def ok(self) -> bool:
@@ -1124,17 +1134,23 @@ def booking_preview(
             ignore_booking=ignore_booking,
         ).exists()
     )
+    quote = booking_quote(
+        resource=resource,
+        maker=maker,
+        organisation=organisation,
+        starts_at=starts_at,
+        ends_at=max(ends_at, starts_at),
+    )
+    split = prepaid_split(
+        quote=quote, balance=prepaid_available(organisation=organisation, booking=ignore_booking)
+    )
     return BookingPreview(
         resource=resource,
         starts_at=starts_at,
         ends_at=ends_at,
-        quote=booking_quote(
-            resource=resource,
-            maker=maker,
-            organisation=organisation,
-            starts_at=starts_at,
-            ends_at=max(ends_at, starts_at),
-        ),
+        quote=quote,
+        prepaid_hours=split.prepaid_hours,
+        price_to_pay=split.price,
         problems=[message for error in violations for message in error.messages],
         missing_courses=(
             missing_courses(maker=maker, resource=resource, until=ends_at)
@@ -1537,3 +1553,141 @@ def resources_of_site(*, site: Site) -> QuerySet[Resource]:
     return (
         Resource.objects.filter(site=site).select_related("category").order_by("position", "name")
     )
+
+
+# === Prepaid hours (credits) ==================================================================
+# An organisation's prepaid machine hours (an incubated startup's grant): its bookings use
+# them first, the price covers only the rest. Its people read the balance and history; the
+# FabLab staff (of any site) read every account and grant or adjust hours.
+
+from django.core.paginator import Page, Paginator  # noqa: E402
+
+from fabreck.fablab.models import PrepaidAccount, PrepaidMovement  # noqa: E402
+
+HOURS_STEP = Decimal("0.01")
+PREPAID_MOVEMENTS_PER_PAGE = 50
+PREPAID_ACCOUNTS_PER_PAGE = 50
+
+
+def hours_round(hours: Decimal) -> Decimal:
+    return Decimal(hours).quantize(HOURS_STEP, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PrepaidSplit:
+    """How a booking is paid: hours taken from the prepaid account, and the price left."""
+
+    prepaid_hours: Decimal
+    price: Decimal
+
+
+def prepaid_split(*, quote: Quote, balance: Decimal) -> PrepaidSplit:
+    """min(balance, booking hours) prepaid; the price covers the hours not prepaid."""
+    hours = hours_round(quote.hours)
+    used = max(min(Decimal(balance), hours), Decimal("0.00"))
+    if used <= 0:
+        return PrepaidSplit(prepaid_hours=Decimal("0.00"), price=quote.price)
+    return PrepaidSplit(prepaid_hours=used, price=price_round(quote.hourly_rate * (hours - used)))
+
+
+def user_is_fablab_staff(*, user: User) -> bool:
+    """Staff of any site (or administrators): they look after every prepaid account."""
+    return bool(user.is_authenticated and user.has_perm("accounts.run_site"))
+
+
+def prepaid_balance_of(*, organisation) -> Decimal | None:
+    """The hours left on an organisation's account; None when it has none."""
+    if organisation is None:
+        return None
+    return (
+        PrepaidAccount.objects.filter(organisation=organisation)
+        .values_list("balance_hours", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class PrepaidAccountPage:
+    organisation: object
+    account: PrepaidAccount | None
+    movements: Page
+    is_staff: bool
+
+    @property
+    def balance(self) -> Decimal:
+        return self.account.balance_hours if self.account else Decimal("0.00")
+
+
+def prepaid_account_page(*, slug: str, user: User, page: object = 1) -> PrepaidAccountPage:
+    """An organisation's balance and movements, newest first, a page at a time: for its
+    people (when it has an account) and for the FabLab staff. Anyone else: 404."""
+    from fabreck.cluster.models import Organisation
+
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None or not user.is_authenticated:
+        raise Http404
+    is_staff = user_is_fablab_staff(user=user)
+    if not is_staff and not organisation.memberships.filter(user=user).exists():
+        raise Http404
+    account = PrepaidAccount.objects.filter(organisation=organisation).first()
+    if account is None and not is_staff:
+        raise Http404
+    rows = (
+        PrepaidMovement.objects.filter(account=account)
+        .select_related("booking__resource", "by")
+        .order_by("-at", "-pk")
+        if account is not None
+        else PrepaidMovement.objects.none()
+    )
+    movements = Paginator(rows, PREPAID_MOVEMENTS_PER_PAGE).get_page(page)
+    return PrepaidAccountPage(
+        organisation=organisation, account=account, movements=movements, is_staff=is_staff
+    )
+
+
+def prepaid_accounts_of(*, user: User) -> list[PrepaidAccount]:
+    """The prepaid accounts of the organisations `user` belongs to (for their bookings page)."""
+    return list(
+        PrepaidAccount.objects.filter(organisation__memberships__user=user)
+        .select_related("organisation")
+        .order_by("organisation__name")
+        .distinct()
+    )
+
+
+def prepaid_accounts_listed(*, user: User, query: str = "", page: object = 1) -> Page:
+    """Staff: every account (with a name search), a page at a time. Others: 404."""
+    if not user_is_fablab_staff(user=user):
+        raise Http404
+    rows = PrepaidAccount.objects.select_related("organisation").order_by("organisation__name")
+    if query.strip():
+        rows = rows.filter(organisation__name__icontains=query.strip()[:80])
+    return Paginator(rows, PREPAID_ACCOUNTS_PER_PAGE).get_page(page)
+
+
+def organisations_without_account(*, query: str, limit: int = 20) -> list:
+    """Staff search: organisations matching `query` that have no prepaid account yet (to
+    grant them their first hours)."""
+    from fabreck.cluster.models import Organisation
+
+    if not query.strip():
+        return []
+    return list(
+        Organisation.objects.filter(
+            name__icontains=query.strip()[:80], fablab_prepaid_account__isnull=True
+        ).order_by("name")[:limit]
+    )
+
+
+def prepaid_available(*, organisation, booking: Booking | None = None) -> Decimal:
+    """The hours a booking for `organisation` could use now; moving `booking` gives its own
+    hours back first, so they count as available."""
+    balance = prepaid_balance_of(organisation=organisation) or Decimal("0.00")
+    if (
+        booking is not None
+        and organisation is not None
+        and booking.organisation_id == organisation.pk
+        and booking.status == Booking.Status.CONFIRMED
+    ):
+        balance += booking.prepaid_hours
+    return balance

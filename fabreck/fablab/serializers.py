@@ -133,7 +133,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "id", "resource", "site", "kind", "status", "starts_at", "ends_at", "maker",
             "organisation", "project_reference", "note", "price_group", "hourly_rate", "price",
             "rules_overridden", "cancelled_at", "cancel_reason", "checked_in_at",
-            "checked_out_at", "no_show",
+            "checked_out_at", "no_show", "prepaid_hours",
         ]  # fmt: skip
 
 
@@ -177,3 +177,36 @@ class RescheduleSerializer(SlotSerializer):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+
+# === Prepaid hours (credits) ================================================================
+
+from fabreck.fablab.models import PrepaidMovement  # noqa: E402
+
+
+class PrepaidAccountSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(source="organisation.slug")
+    organisation_name = serializers.CharField(source="organisation.name")
+    balance_hours = serializers.DecimalField(source="balance", max_digits=8, decimal_places=2)
+
+
+class PrepaidMovementSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    by = serializers.CharField(source="by.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = PrepaidMovement
+        fields = ["id", "at", "kind", "kind_label", "hours", "booking", "note", "by"]
+        read_only_fields = fields
+
+
+class PrepaidChangeSerializer(serializers.Serializer):
+    """Hours and note are checked by the service, which says why it refuses."""
+
+    kind = serializers.ChoiceField(
+        choices=[("grant", _("Grant hours")), ("adjustment", _("Adjust the balance"))]
+    )
+    hours = serializers.CharField(
+        max_length=12, help_text=_("Positive; an adjustment may be negative.")
+    )
+    note = serializers.CharField(max_length=300, allow_blank=True, default="")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,12 +40,81 @@ from fabreck.fablab.selectors import (
     feed_digest,
     occupied_resource_ids,
     overlapping_occupancies,
+    prepaid_split,
     rule_violations,
     user_runs_site,
 )
 
 Kind = Booking.Kind
 Status = Booking.Status
+
+
+# --- Prepaid hours used by bookings ------------------------------------------------------
+# Locks, always in this order: resources, the maker, then the prepaid account.
+
+
+def _prepaid_account_if_any(organisation) -> PrepaidAccount | None:
+    """The organisation's prepaid account, locked, if it has one (none is created)."""
+    if (
+        organisation is None
+        or not PrepaidAccount.objects.filter(organisation=organisation).exists()
+    ):
+        return None
+    return prepaid_account_locked(organisation=organisation)
+
+
+def _prepaid_account_of_booking(booking: Booking) -> PrepaidAccount | None:
+    """The account a booking took hours from, locked."""
+    account_id = (
+        PrepaidMovement.objects.filter(booking=booking).values_list("account_id", flat=True).first()
+    )
+    if account_id is None:
+        return _prepaid_account_if_any(booking.organisation)
+    return PrepaidAccount.objects.select_for_update().get(pk=account_id)
+
+
+def _prepaid_record(
+    *,
+    account: PrepaidAccount,
+    kind: str,
+    hours: Decimal,
+    by: User | None,
+    booking: Booking | None = None,
+    note: str = "",
+) -> PrepaidMovement:
+    """One movement and the balance it changes; the caller holds the account's lock."""
+    movement = PrepaidMovement.objects.create(
+        account=account, kind=kind, hours=hours, booking=booking, note=note[:300], by=by
+    )
+    account.balance_hours += hours
+    account.save(update_fields=["balance_hours"])
+    return movement
+
+
+def _prepaid_recompute(booking: Booking, quote: Quote, by: User) -> None:
+    """A moved booking uses the hours its new time needs, its own old hours counting as
+    available: the difference is one "move" movement (none when equal)."""
+    old = booking.prepaid_hours
+    account = (
+        _prepaid_account_of_booking(booking)
+        if old > 0
+        else _prepaid_account_if_any(booking.organisation)
+    )
+    if account is None:
+        booking.prepaid_hours = Decimal("0.00")
+        return
+    split = prepaid_split(quote=quote, balance=account.balance_hours + old)
+    if split.prepaid_hours != old:
+        _prepaid_record(
+            account=account,
+            kind=PrepaidMovementKind.MOVE,
+            hours=old - split.prepaid_hours,
+            booking=booking,
+            by=by,
+            note=f"{old} h → {split.prepaid_hours} h",
+        )
+    booking.prepaid_hours = split.prepaid_hours
+    booking.price = split.price
 
 
 class SlotTaken(ValidationError):
@@ -193,6 +263,13 @@ def booking_create(
             override=override,
         )
         quote = checked.quote
+        # The prepaid hours, under the account's row lock, after every slot check.
+        account = _prepaid_account_if_any(organisation) if quote else None
+        split = (
+            prepaid_split(quote=quote, balance=account.balance_hours)
+            if account is not None
+            else None
+        )
         booking = Booking.objects.create(
             resource=resource,
             kind=kind,
@@ -206,8 +283,17 @@ def booking_create(
             rules_overridden=override,
             price_group=quote.price_group if quote else None,
             hourly_rate=quote.hourly_rate if quote else None,
-            price=quote.price if quote else None,
+            price=(split.price if split else quote.price) if quote else None,
+            prepaid_hours=split.prepaid_hours if split else Decimal("0.00"),
         )
+        if split is not None and split.prepaid_hours > 0:
+            _prepaid_record(
+                account=account,
+                kind=PrepaidMovementKind.USE,
+                hours=-split.prepaid_hours,
+                booking=booking,
+                by=by,
+            )
         _occupy(booking, checked.resource_ids)
     if kind == Kind.BOOKING:
         from fabreck.fablab.mail import booking_confirmation_send
@@ -264,6 +350,16 @@ def booking_cancel(*, booking: Booking, by: User, reason: str = "") -> Booking:
             update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"]
         )
         booking.occupancies.all().delete()  # the slot is free again at once
+        if booking.prepaid_hours > 0:  # the prepaid hours go back, once
+            account = _prepaid_account_of_booking(booking)
+            if account is not None:
+                _prepaid_record(
+                    account=account,
+                    kind=PrepaidMovementKind.REFUND,
+                    hours=booking.prepaid_hours,
+                    booking=booking,
+                    by=by,
+                )
     return booking
 
 
@@ -308,6 +404,7 @@ def booking_reschedule(
             booking.price_group = checked.quote.price_group
             booking.hourly_rate = checked.quote.hourly_rate
             booking.price = checked.quote.price
+            _prepaid_recompute(booking, checked.quote, by)
         booking.save()
         _occupy(booking, checked.resource_ids)
     return booking
@@ -424,7 +521,7 @@ def feed_revoke(*, feed: CalendarFeed, by: User) -> CalendarFeed:
 #   no-show who turns up late is checked in and the mark lifted. Checking in or out twice
 #   keeps the first time.
 
-from decimal import Decimal, InvalidOperation  # noqa: E402
+from decimal import InvalidOperation  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.core.mail import EmailMessage  # noqa: E402
@@ -981,3 +1078,81 @@ def prepaid_hours_grant(
         account.balance_hours += hours
         account.save(update_fields=["balance_hours"])
     return movement
+
+
+# === Prepaid hours: staff grants and adjustments (credits) =================================
+
+from fabreck.fablab.selectors import user_is_fablab_staff  # noqa: E402
+
+PREPAID_MAX_CHANGE = Decimal("9999.99")
+PREPAID_MAX_BALANCE = Decimal("999999.99")
+
+
+def _prepaid_hours_parsed(value) -> Decimal:
+    try:
+        hours = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError(
+            {"hours": _("Enter the hours as a number, such as 10 or 1.5.")}, code="hours"
+        ) from error
+    if not hours.is_finite() or hours != hours.quantize(Decimal("0.01")):
+        raise ValidationError(
+            {"hours": _("Enter the hours with at most two decimals.")}, code="hours"
+        )
+    if abs(hours) > PREPAID_MAX_CHANGE:
+        raise ValidationError(
+            {"hours": _("Change at most 9999.99 hours at once.")}, code="hours_too_many"
+        )
+    return hours.quantize(Decimal("0.01"))
+
+
+def prepaid_hours_change(*, organisation, kind: str, hours, note: str, by: User) -> PrepaidMovement:
+    """The FabLab staff grant hours (above zero) or adjust them (up or down) with a note the
+    organisation's people read. An adjustment never takes the balance below zero."""
+    if not user_is_fablab_staff(user=by):
+        raise PermissionDenied(_("Only the FabLab staff may grant or adjust prepaid hours."))
+    errors: dict[str, ValidationError] = {}
+    if kind not in (PrepaidMovementKind.GRANT, PrepaidMovementKind.ADJUSTMENT):
+        errors["kind"] = ValidationError(_("Choose a grant or an adjustment."), code="kind")
+    try:
+        hours = _prepaid_hours_parsed(hours)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    else:
+        if kind == PrepaidMovementKind.GRANT and hours <= 0:
+            errors["hours"] = ValidationError(
+                _("Grant a number of hours above zero."), code="hours"
+            )
+        elif hours == 0:
+            errors["hours"] = ValidationError(
+                _("An adjustment adds or takes away hours: enter a number other than zero."),
+                code="hours",
+            )
+    note = note.strip()
+    if not note:
+        errors["note"] = ValidationError(
+            _("Say why: the organisation's people read this note."), code="note"
+        )
+    elif len(note) > 300:
+        errors["note"] = ValidationError(_("Keep the note under 300 characters."), code="note")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        account = prepaid_account_locked(organisation=organisation)
+        after = account.balance_hours + hours
+        if after < 0:
+            raise ValidationError(
+                {
+                    "hours": _(
+                        "%(organisation)s has %(balance)s hours left: an adjustment cannot "
+                        "take away more."
+                    )
+                    % {"organisation": organisation.name, "balance": account.balance_hours}
+                },
+                code="balance_negative",
+            )
+        if after > PREPAID_MAX_BALANCE:
+            raise ValidationError(
+                {"hours": _("An account holds at most 999999.99 hours.")}, code="hours_too_many"
+            )
+        return _prepaid_record(account=account, kind=kind, hours=hours, by=by, note=note)

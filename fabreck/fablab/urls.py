@@ -132,3 +132,12 @@ urlpatterns[:0] = [
         name="kiosk-usage",
     ),
 ]
+
+
+# === Prepaid hours (credits) =================================================================
+# Put first: "prepaid-hours" must win over site slugs.
+
+urlpatterns[:0] = [
+    path("fablab/prepaid-hours/", views.credits_accounts, name="credits"),
+    path("fablab/prepaid-hours/<slug:slug>/", views.credits_account, name="credits-account"),
+]

@@ -32,6 +32,7 @@ from fabreck.fablab.selectors import (
     feeds_of,
     machine_categories,
     organisations_for_booking,
+    prepaid_accounts_of,
     resource_page,
     resources_for_booking_form,
     resources_free_during,
@@ -265,7 +266,14 @@ def book(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    return render(request, "fablab/my_bookings.html", {"bookings": bookings_of(user=request.user)})
+    return render(
+        request,
+        "fablab/my_bookings.html",
+        {
+            "bookings": bookings_of(user=request.user),
+            "prepaid_accounts": prepaid_accounts_of(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -979,3 +987,74 @@ def kiosk_usage(request: HttpRequest, site: str, pk: int, action: str) -> HttpRe
             )
     bookings = selectors.kiosk_bookings(site=site_obj, email=email, day=today)
     return _kiosk_page(request, site_obj, EmailForm(initial={"email": email}), bookings)
+
+
+# === Prepaid hours (credits) ==================================================================
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+
+from fabreck.fablab.forms import PrepaidChangeForm  # noqa: E402
+from fabreck.fablab.selectors import (  # noqa: E402
+    organisations_without_account,
+    prepaid_account_page,
+    prepaid_accounts_listed,
+    user_is_fablab_staff,
+)
+from fabreck.fablab.services import prepaid_hours_change  # noqa: E402
+
+
+@login_required
+@require_GET
+def credits_accounts(request: HttpRequest) -> HttpResponse:
+    """Staff: every organisation's prepaid hours (and a search to grant a first one).
+    Others: the accounts of their organisations."""
+    query = request.GET.get("q", "")[:80]
+    if user_is_fablab_staff(user=request.user):
+        context = {
+            "is_staff": True,
+            "query": query,
+            "page": prepaid_accounts_listed(
+                user=request.user, query=query, page=request.GET.get("page")
+            ),
+            "without_account": organisations_without_account(query=query),
+        }
+    else:
+        context = {"is_staff": False, "accounts": prepaid_accounts_of(user=request.user)}
+    return render(request, "fablab/credits_accounts.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credits_account(request: HttpRequest, slug: str) -> HttpResponse:
+    """An organisation's balance and movements; staff grant or adjust hours here."""
+    page = prepaid_account_page(slug=slug, user=request.user, page=request.GET.get("page"))
+    form = None
+    if page.is_staff:
+        form = PrepaidChangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("Only the FabLab staff may grant or adjust prepaid hours."))
+        if form.is_valid():
+            try:
+                movement = prepaid_hours_change(
+                    organisation=page.organisation,
+                    kind=form.cleaned_data["kind"],
+                    hours=form.cleaned_data["hours"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(hours)s hours recorded for %(organisation)s.")
+                    % {"hours": movement.hours, "organisation": page.organisation.name},
+                )
+                return redirect("fablab:credits-account", slug=page.organisation.slug)
+    return render(
+        request,
+        "fablab/credits_account.html",
+        {"page": page, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
