@@ -1,1 +1,46 @@
 """Menu entries of the incubator, registered once from IncubatorConfig.ready()."""
+
+# --- startups ---
+from django.utils.translation import gettext_lazy as _
+
+from fabreck.core.navigation import NavEntry, has_perm, nav_register
+
+
+def _startups_is_founder(user: object) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    from fabreck.incubator.selectors import user_has_startup
+
+    return user_has_startup(user=user)
+
+
+nav_register(
+    NavEntry(
+        "incubator-my-startup",
+        _("My startup"),
+        "incubator:my-startup",
+        _startups_is_founder,
+        27,
+        "user",
+    )
+)
+nav_register(
+    NavEntry(
+        "incubator-startups",
+        _("Startups"),
+        "incubator:startups",
+        has_perm("accounts.manage_incubator"),
+        64,
+        "user",
+    )
+)
+nav_register(
+    NavEntry(
+        "incubator-mentors",
+        _("Mentors"),
+        "incubator:mentors",
+        has_perm("accounts.manage_incubator"),
+        65,
+        "user",
+    )
+)
