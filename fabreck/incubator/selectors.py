@@ -155,6 +155,11 @@ class StartupPage:
     session_hours: object
     today: object
 
+    @property
+    def has_plan(self) -> bool:
+        """Milestones or a checklist exist (else the defaults may be added)."""
+        return any(block.milestones or block.checklist for block in self.phases)
+
 
 def mentors_suggested(
     *, incubation: Incubation, needed: list[Competence] | None = None, limit: int = 10

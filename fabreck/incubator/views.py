@@ -426,3 +426,13 @@ def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The mentor is saved."))
             return redirect("incubator:mentors")
     return render(request, "incubator/startups_mentor_form.html", {"form": form, "mentor": mentor})
+
+
+@login_required
+@require_POST
+def startup_defaults(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a startup that has none the default milestones and checklist."""
+    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+    startups_services.incubation_defaults_create(incubation=incubation)
+    messages.success(request, _("The default milestones and checklist are added."))
+    return redirect("incubator:startup", pk=incubation.pk)

@@ -202,3 +202,22 @@ def test_pages_issue_a_bounded_number_of_queries(client, manager, django_assert_
         assert client.get(reverse("incubator:startup", args=[first.pk])).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(reverse("incubator:mentors")).status_code == 200
+
+
+def test_manager_adds_the_defaults_to_a_startup_without_a_plan(client, manager):
+    from fabreck.incubator.services import incubation_start
+    from tests.incubator.helpers import application_make, call_make
+
+    application = application_make(call=call_make(by=manager), status="accepted")
+    incubation = incubation_start(application=application, by=manager)
+    client.force_login(manager)
+    page = client.get(reverse("incubator:startup", args=[incubation.pk])).content.decode()
+    assert 'data-testid="defaults-form"' in page
+    client.post(reverse("incubator:startup-defaults", args=[incubation.pk]))
+    assert incubation.milestones.count() == 6 and incubation.checklist.count() == 9
+    page = client.get(reverse("incubator:startup", args=[incubation.pk])).content.decode()
+    assert 'data-testid="defaults-form"' not in page
+    client.force_login(application.applicant)
+    assert (
+        client.post(reverse("incubator:startup-defaults", args=[incubation.pk])).status_code == 404
+    )
