@@ -290,6 +290,33 @@ def incubation_defaults_create(*, incubation: Incubation) -> None:
             )
 
 
+def _startups_incubation_locked(pk: int) -> Incubation:
+    """The incubation, its row locked for this transaction: phase moves go one at a time."""
+    return Incubation.objects.select_for_update().select_related("organisation").get(pk=pk)
+
+
+def _startups_phase_check(incubation: Incubation, *, to_phase: str, on: date, note: str) -> None:
+    if to_phase not in PHASE_TRANSITIONS.get(incubation.phase, frozenset()):
+        raise ValidationError(
+            _("A startup in phase “%(from)s” cannot move to “%(to)s”.")
+            % {
+                "from": incubation.get_phase_display(),
+                "to": dict(Incubation.Phase.choices).get(to_phase, to_phase),
+            },
+            code="transition",
+        )
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
+    if on < incubation.phase_since:
+        raise ValidationError(
+            {"on": _("The date cannot be before the current phase began.")}, code="before"
+        )
+    if to_phase in EXIT_PHASES and not note.strip():
+        raise ValidationError(
+            {"note": _("Say why and how the startup leaves.")}, code="note_required"
+        )
+
+
 def incubation_phase_move(
     *, incubation: Incubation, to_phase: str, by: User, on: date | None = None, note: str = ""
 ) -> Incubation:
@@ -298,30 +325,8 @@ def incubation_phase_move(
     _ensure_manager(by)
     on = on or timezone.localdate()
     with transaction.atomic():
-        incubation = (
-            Incubation.objects.select_for_update()
-            .select_related("organisation")
-            .get(pk=incubation.pk)
-        )
-        if to_phase not in PHASE_TRANSITIONS.get(incubation.phase, frozenset()):
-            raise ValidationError(
-                _("A startup in phase “%(from)s” cannot move to “%(to)s”.")
-                % {
-                    "from": incubation.get_phase_display(),
-                    "to": dict(Incubation.Phase.choices).get(to_phase, to_phase),
-                },
-                code="transition",
-            )
-        if on > timezone.localdate():
-            raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
-        if on < incubation.phase_since:
-            raise ValidationError(
-                {"on": _("The date cannot be before the current phase began.")}, code="before"
-            )
-        if to_phase in EXIT_PHASES and not note.strip():
-            raise ValidationError(
-                {"note": _("Say why and how the startup leaves.")}, code="note_required"
-            )
+        incubation = _startups_incubation_locked(incubation.pk)
+        _startups_phase_check(incubation, to_phase=to_phase, on=on, note=note)
         previous = incubation.phase
         incubation.phase = to_phase
         incubation.phase_since = on
