@@ -9,9 +9,14 @@ from fabreck.core.navigation import NavEntry, has_perm, nav_register
 def _startups_is_founder(user: object) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    from fabreck.incubator.selectors import user_has_startup
+    # One query per request at most: the answer is kept on the request's user.
+    known = getattr(user, "_startups_has_startup", None)
+    if known is None:
+        from fabreck.incubator.selectors import user_has_startup
 
-    return user_has_startup(user=user)
+        known = user_has_startup(user=user)
+        user._startups_has_startup = known  # type: ignore[attr-defined]
+    return known
 
 
 nav_register(
