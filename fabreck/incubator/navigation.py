@@ -49,3 +49,27 @@ nav_register(
         "user",
     )
 )
+
+
+def _startups_is_mentor(user: object) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    known = getattr(user, "_startups_is_mentor", None)
+    if known is None:
+        from fabreck.incubator.models import Mentor
+
+        known = Mentor.objects.filter(user=user, active=True).exists()
+        user._startups_is_mentor = known  # type: ignore[attr-defined]
+    return known
+
+
+nav_register(
+    NavEntry(
+        "incubator-mentoring",
+        _("Mentoring"),
+        "incubator:mentoring",
+        _startups_is_mentor,
+        28,
+        "user",
+    )
+)

@@ -241,3 +241,24 @@ def mentor_pool() -> QuerySet[Mentor]:
         .annotate(session_count=Count("sessions"))
         .order_by("-active", "user__last_name", "user__first_name", "pk")
     )
+
+
+def mentor_startups(*, mentor: Mentor) -> QuerySet[Incubation]:
+    """The running startups for a mentor: those whose needs they cover most first, with how
+    many needed competences they bring and how many sessions they logged with each."""
+    competence_ids = list(mentor.competences.values_list("pk", flat=True))
+    return (
+        Incubation.objects.filter(phase__in=WORKING_PHASES)
+        .select_related("organisation", "cohort")
+        .annotate(
+            covered=Count(
+                "needed_competences",
+                filter=Q(needed_competences__in=competence_ids),
+                distinct=True,
+            ),
+            my_sessions=Count(
+                "mentor_sessions", filter=Q(mentor_sessions__mentor=mentor), distinct=True
+            ),
+        )
+        .order_by("-covered", "-my_sessions", "organisation__name", "pk")
+    )

@@ -64,6 +64,7 @@ urlpatterns += [
     _startups_path(
         "startups/<int:pk>/defaults/", _startups_views.startup_defaults, name="startup-defaults"
     ),
+    _startups_path("mentoring/", _startups_views.mentoring, name="mentoring"),
     _startups_path("my-startup/", _startups_views.my_startup, name="my-startup"),
     _startups_path("mentors/", _startups_views.mentors_pool, name="mentors"),
     _startups_path("mentors/<int:pk>/edit/", _startups_views.mentor_edit, name="mentor-edit"),

@@ -436,3 +436,14 @@ def startup_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     startups_services.incubation_defaults_create(incubation=incubation)
     messages.success(request, _("The default milestones and checklist are added."))
     return redirect("incubator:startup", pk=incubation.pk)
+
+
+@login_required
+@require_GET
+def mentoring(request: HttpRequest) -> HttpResponse:
+    """A mentor's way in: the running startups, those needing what they bring first."""
+    mentor = startups_selectors.user_mentors(user=request.user)
+    if mentor is None or not mentor.active:
+        raise Http404
+    rows = list(startups_selectors.mentor_startups(mentor=mentor))
+    return render(request, "incubator/startups_mentoring.html", {"mentor": mentor, "rows": rows})

@@ -242,3 +242,23 @@ def test_manager_adds_the_defaults_to_a_startup_without_a_plan(client, manager):
     assert (
         client.post(reverse("incubator:startup-defaults", args=[incubation.pk])).status_code == 404
     )
+
+
+def test_a_mentor_finds_the_startups_needing_them_first(client, manager):
+    first = startup_make(manager=manager, name="Alpha")
+    second = startup_make(manager=manager, name="Beta", call=first.application.call)
+    a, b = competences(2)
+    second.needed_competences.set([a])
+    mentor = mentor_make(competence_list=[a, b])
+    client.force_login(mentor.user)
+    page = client.get(reverse("incubator:mentoring"))
+    assert [row.pk for row in page.context["rows"]] == [second.pk, first.pk]
+    assert reverse("incubator:mentoring") in page.content.decode()  # in the menu
+    services.incubation_phase_move(incubation=first, to_phase="left", by=manager, note="x")
+    page = client.get(reverse("incubator:mentoring"))
+    assert [row.pk for row in page.context["rows"]] == [second.pk]
+    client.force_login(first.application.applicant)
+    assert client.get(reverse("incubator:mentoring")).status_code == 404
+    Mentor.objects.filter(pk=mentor.pk).update(active=False)
+    client.force_login(mentor.user)
+    assert client.get(reverse("incubator:mentoring")).status_code == 404
