@@ -40,6 +40,7 @@ DIRECTORY_PARAMETERS = [
     OpenApiParameter("commune", str, many=True, description="Commune slugs"),
     OpenApiParameter("size", str, many=True, description="Size bands: 1, 2-9, 10-49, …"),
     OpenApiParameter("kind", str, many=True, description="Kinds: company, startup, …"),
+    OpenApiParameter("incubated", bool, description="Only the startups the incubator hosts"),
     OpenApiParameter("sort", str, enum=["relevance", "name", "newest"]),
     OpenApiParameter("page", int),
 ]

@@ -31,6 +31,7 @@ def directory_filters_from(params: QueryDict) -> DirectoryFilters:
         kinds=tuple(v for v in params.getlist("kind") if v in kinds),
         sort=params.get("sort") if params.get("sort") in SORTS else "relevance",
         page=page,
+        incubated=params.get("incubated") in ("1", "true", "True", "on", "yes"),
     )
 
 

@@ -76,6 +76,8 @@ class DirectoryFilters:
     kinds: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
+    # Only the startups the incubator hosts now (Organisation.incubated).
+    incubated: bool = False
 
 
 @dataclass
@@ -315,6 +317,8 @@ def _by_facets(
     """Within a facet the choices add up (any of them); facets narrow each other."""
     through_sector = Organisation.sectors.through
     through_competence = Organisation.competences.through
+    if filters.incubated:  # not a facet: it narrows every count
+        qs = qs.filter(incubated=True)
     if filters.sectors and skip != "sector":
         qs = qs.filter(
             Exists(
@@ -1539,6 +1543,13 @@ RANKED_BY_RELEVANCE = """
 RANKED_BY_COLUMNS = """
     SELECT id, name, member_since, sector_ids, competence_ids, NULL::real AS rank FROM hits
 """
+MATCH_WORDS = "e.document @@ to_tsquery('simple', %(match)s)"
+# Incubation is read live from the organisation (by its primary key), not copied into the
+# search table: the filter stays right without a trigger, and costs nothing when unused.
+INCUBATED_ONLY = (
+    " AND EXISTS (SELECT 1 FROM cluster_organisation io"
+    " WHERE io.id = e.organisation_id AND io.incubated)"
+)
 ORDERS = {
     "relevance": "rank DESC, name, id",
     "name": "name, id",
@@ -1648,7 +1659,7 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
     if sort == "relevance" and not terms:
         sort = "name"
     sql = DIRECTORY_SQL.format(
-        match="e.document @@ to_tsquery('simple', %(match)s)" if terms else "true",
+        match=(MATCH_WORDS if terms else "true") + (INCUBATED_ONLY if filters.incubated else ""),
         ranked=RANKED_BY_RELEVANCE if sort == "relevance" else RANKED_BY_COLUMNS,
         order=ORDERS[sort],
     )
@@ -1712,6 +1723,7 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
 DIRECTORY_RESULT_FIELDS = (
     "id", "name", "slug", "kind", "size_band", "commune",
     "description_en", "description_fr", "description_de", "website", "member_since",
+    "incubated",
 )  # fmt: skip
 
 
@@ -1902,6 +1914,7 @@ class _CardMaker:
         self.url, self.kinds, self.sizes = _card_words(
             self.language, get_script_prefix(), get_urlconf()
         )
+        self.incubated = str(_("Incubated"))
 
     def __call__(
         self, organisation: Organisation, *, sectors: list[str], competences: list[str]
@@ -1912,6 +1925,7 @@ class _CardMaker:
             "size": self.sizes.get(organisation.size_band, organisation.size_band),
             "sectors": sectors,
             "competences": competences[:CARD_COMPETENCES],
+            "incubated": self.incubated if organisation.incubated else "",
         }
 
 

@@ -51,7 +51,7 @@ class OrganisationListSerializer(serializers.ModelSerializer):
         model = Organisation
         fields = [
             "slug", "name", "kind", "kind_label", "size_band", "size_label", "commune",
-            "sectors", "competences", "description", "website", "member_since",
+            "sectors", "competences", "description", "website", "member_since", "incubated",
         ]  # fmt: skip
 
 

@@ -5,3 +5,50 @@ from django.urls import path  # noqa: F401
 from fabreck.incubator import api  # noqa: F401
 
 urlpatterns: list = []
+
+
+# --- startups ---
+from django.urls import path as _startups_path  # noqa: E402
+
+from fabreck.incubator import api as _startups_api  # noqa: E402
+
+urlpatterns += [
+    _startups_path(
+        "startups/", _startups_api.StartupsListView.as_view(), name="api-incubator-startups"
+    ),
+    _startups_path(
+        "startups/<int:pk>/",
+        _startups_api.StartupsDetailView.as_view(),
+        name="api-incubator-startup",
+    ),
+    _startups_path(
+        "startups/<int:pk>/phase/",
+        _startups_api.StartupsPhaseView.as_view(),
+        name="api-incubator-startup-phase",
+    ),
+    _startups_path(
+        "startups/<int:pk>/milestones/",
+        _startups_api.StartupsMilestonesView.as_view(),
+        name="api-incubator-startup-milestones",
+    ),
+    _startups_path(
+        "startups/<int:pk>/mentor-sessions/",
+        _startups_api.StartupsSessionsView.as_view(),
+        name="api-incubator-startup-sessions",
+    ),
+    _startups_path(
+        "milestones/<int:pk>/",
+        _startups_api.StartupsMilestoneView.as_view(),
+        name="api-incubator-milestone",
+    ),
+    _startups_path(
+        "milestones/<int:pk>/done/",
+        _startups_api.StartupsMilestoneDoneView.as_view(),
+        name="api-incubator-milestone-done",
+    ),
+    _startups_path(
+        "milestones/<int:pk>/file/",
+        _startups_api.StartupsMilestoneFileView.as_view(),
+        name="api-incubator-milestone-file",
+    ),
+]

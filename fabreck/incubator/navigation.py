@@ -1,1 +1,75 @@
 """Menu entries of the incubator, registered once from IncubatorConfig.ready()."""
+
+# --- startups ---
+from django.utils.translation import gettext_lazy as _
+
+from fabreck.core.navigation import NavEntry, has_perm, nav_register
+
+
+def _startups_is_founder(user: object) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    # One query per request at most: the answer is kept on the request's user.
+    known = getattr(user, "_startups_has_startup", None)
+    if known is None:
+        from fabreck.incubator.selectors import user_has_startup
+
+        known = user_has_startup(user=user)
+        user._startups_has_startup = known  # type: ignore[attr-defined]
+    return known
+
+
+nav_register(
+    NavEntry(
+        "incubator-my-startup",
+        _("My startup"),
+        "incubator:my-startup",
+        _startups_is_founder,
+        27,
+        "user",
+    )
+)
+nav_register(
+    NavEntry(
+        "incubator-startups",
+        _("Startups"),
+        "incubator:startups",
+        has_perm("accounts.manage_incubator"),
+        64,
+        "user",
+    )
+)
+nav_register(
+    NavEntry(
+        "incubator-mentors",
+        _("Mentors"),
+        "incubator:mentors",
+        has_perm("accounts.manage_incubator"),
+        65,
+        "user",
+    )
+)
+
+
+def _startups_is_mentor(user: object) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    known = getattr(user, "_startups_is_mentor", None)
+    if known is None:
+        from fabreck.incubator.models import Mentor
+
+        known = Mentor.objects.filter(user=user, active=True).exists()
+        user._startups_is_mentor = known  # type: ignore[attr-defined]
+    return known
+
+
+nav_register(
+    NavEntry(
+        "incubator-mentoring",
+        _("Mentoring"),
+        "incubator:mentoring",
+        _startups_is_mentor,
+        28,
+        "user",
+    )
+)

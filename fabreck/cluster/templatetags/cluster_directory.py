@@ -62,7 +62,7 @@ CARD = (
     "\n"
     '      <article class="card mb-3 shadow-sm" data-testid="result">\n'
     '        <div class="card-body">\n'
-    '          <h3 class="h5 card-title mb-1"><a href="{url}">{name}</a></h3>\n'
+    '          <h3 class="h5 card-title mb-1"><a href="{url}">{name}</a>{incubated}</h3>\n'
     '          <p class="small text-body-secondary mb-2">{kind} · {commune} · {size}</p>\n'
     '          <p class="card-text mb-2">{description}</p>\n'
     "          <div>\n"
@@ -75,6 +75,9 @@ CARD = (
 )
 SECTOR = '<span class="badge text-bg-secondary me-1">{}</span>'
 COMPETENCE = '<span class="badge text-bg-light border me-1">{}</span>'
+INCUBATED = (
+    ' <span class="badge text-bg-success fs-6 align-middle" data-testid="incubated">{}</span>'
+)
 
 
 @register.simple_tag
@@ -88,6 +91,7 @@ def directory_cards(organisations: list[Organisation]) -> SafeString:
             CARD.format(
                 url=escape(card["url"]),
                 name=escape(organisation.name),
+                incubated=INCUBATED.format(escape(card["incubated"])) if card["incubated"] else "",
                 kind=escape(str(card["kind"])),
                 commune=escape(organisation.commune.name),
                 size=escape(str(card["size"])),
