@@ -1,16 +1,16 @@
 """The incubator's API, under /api/v1/incubator/."""
 
 from django.urls import path  # noqa: F401
+from django.urls import path as _startups_path
 
 from fabreck.incubator import api  # noqa: F401
+from fabreck.incubator import api as _startups_api
 
 urlpatterns: list = []
 
 
 # --- startups ---
-from django.urls import path as _startups_path  # noqa: E402
 
-from fabreck.incubator import api as _startups_api  # noqa: E402
 
 urlpatterns += [
     _startups_path(

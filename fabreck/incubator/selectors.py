@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass as _startups_dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
 from fabreck.accounts.models import User
-from fabreck.incubator.models import Incubation
+from fabreck.cluster.models import Competence
+from fabreck.incubator.models import (
+    WORKING_PHASES,
+    ChecklistItem,
+    Incubation,
+    Mentor,
+    MentorSession,
+    Milestone,
+    PhaseChange,
+)
 
 
 def user_manages_incubator(*, user: User) -> bool:
@@ -17,21 +32,6 @@ def user_speaks_for_startup(*, user: User, incubation: Incubation) -> bool:
 
 
 # --- startups ---
-from dataclasses import dataclass as _startups_dataclass  # noqa: E402
-
-from django.db.models import Count, Prefetch, Q, QuerySet  # noqa: E402
-from django.http import Http404  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from fabreck.cluster.models import Competence  # noqa: E402
-from fabreck.incubator.models import (  # noqa: E402
-    WORKING_PHASES,
-    ChecklistItem,
-    Mentor,
-    MentorSession,
-    Milestone,
-    PhaseChange,
-)
 
 
 def user_mentors(*, user: User) -> Mentor | None:

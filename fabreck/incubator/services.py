@@ -3,28 +3,49 @@ sends its e-mails on commit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass as _startups_dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath as _StartupsPath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from fabreck.accounts.models import User
-from fabreck.cluster.models import Commune, NaceClass, Organisation, OrganisationPerson
+from fabreck.cluster.models import Commune, Competence, NaceClass, Organisation, OrganisationPerson
 from fabreck.cluster.services import (
     OrganisationData,
     membership_decide,
     organisation_apply,
     organisation_incubated_set,
 )
-from fabreck.fablab.models import PriceGroup
+from fabreck.fablab.models import PriceGroup, Site
 from fabreck.fablab.services import organisation_price_group_set, prepaid_hours_grant
-from fabreck.incubator.models import Application, Incubation, PhaseChange
+from fabreck.incubator.models import (
+    EXIT_PHASES,
+    PHASE_TRANSITIONS,
+    WORKING_PHASES,
+    Application,
+    ChecklistItem,
+    HostingKind,
+    Incubation,
+    Mentor,
+    MentorSession,
+    Milestone,
+    PhaseChange,
+)
 from fabreck.incubator.selectors import user_manages_incubator
+from fabreck.incubator.selectors import (
+    user_mentors as _startups_user_mentors,
+)
+from fabreck.incubator.selectors import (
+    user_speaks_for_startup as _startups_speaks_for,
+)
 
 INCUBATED_PRICE_GROUP = "incubated-startup"
 
@@ -152,33 +173,12 @@ def incubation_start(
                 by=by,
                 note=_("Incubator grant: %(cohort)s") % {"cohort": incubation.cohort.name},
             )
+        incubation_defaults_create(incubation=incubation)
     return incubation
 
 
 # --- startups ---
-from dataclasses import dataclass as _startups_dataclass  # noqa: E402
-from pathlib import PurePath as _StartupsPath  # noqa: E402
 
-from django.core.files.uploadedfile import UploadedFile  # noqa: E402
-
-from fabreck.cluster.models import Competence  # noqa: E402
-from fabreck.fablab.models import Site  # noqa: E402
-from fabreck.incubator.models import (  # noqa: E402
-    EXIT_PHASES,
-    PHASE_TRANSITIONS,
-    WORKING_PHASES,
-    ChecklistItem,
-    HostingKind,
-    Mentor,
-    MentorSession,
-    Milestone,
-)
-from fabreck.incubator.selectors import (  # noqa: E402
-    user_mentors as _startups_user_mentors,
-)
-from fabreck.incubator.selectors import (  # noqa: E402
-    user_speaks_for_startup as _startups_speaks_for,
-)
 
 # What every incubation starts with, per working phase: milestones (title, months after the
 # start they are due) and checklist items. Stored in English as data the staff edit.
@@ -268,8 +268,8 @@ def startups_upload_check(upload: UploadedFile, *, field: str) -> None:
 
 def incubation_defaults_create(*, incubation: Incubation) -> None:
     """The default milestones (due dates counted from the start) and checklist of every
-    working phase, once: an incubation that already has some keeps what it has. To be
-    called at the end of incubation_start."""
+    working phase, once: an incubation that already has some keeps what it has.
+    incubation_start calls it."""
     with transaction.atomic():
         if not incubation.milestones.exists():
             Milestone.objects.bulk_create(

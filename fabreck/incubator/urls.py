@@ -1,8 +1,10 @@
 """Pages of the incubator, under /incubator/."""
 
 from django.urls import path  # noqa: F401
+from django.urls import path as _startups_path
 
 from fabreck.incubator import views  # noqa: F401
+from fabreck.incubator import views as _startups_views
 
 app_name = "incubator"
 
@@ -10,9 +12,7 @@ urlpatterns: list = []
 
 
 # --- startups ---
-from django.urls import path as _startups_path  # noqa: E402
 
-from fabreck.incubator import views as _startups_views  # noqa: E402
 
 urlpatterns += [
     _startups_path("startups/", _startups_views.startups_list, name="startups"),

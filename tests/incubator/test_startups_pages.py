@@ -231,6 +231,10 @@ def test_manager_adds_the_defaults_to_a_startup_without_a_plan(client, manager):
 
     application = application_make(call=call_make(by=manager), status="accepted")
     incubation = incubation_start(application=application, by=manager)
+    # An incubation starts with the default plan; one whose plan was cleared gets it back.
+    assert incubation.milestones.count() == 6 and incubation.checklist.count() == 9
+    incubation.milestones.all().delete()
+    incubation.checklist.all().delete()
     client.force_login(manager)
     page = client.get(reverse("incubator:startup", args=[incubation.pk])).content.decode()
     assert 'data-testid="defaults-form"' in page
