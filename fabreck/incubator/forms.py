@@ -1,11 +1,11 @@
 """Forms of the incubator's pages (the API validates the same rules in the services)."""
 
 # --- calls ---
-from django import forms
-from django.utils.translation import gettext_lazy
+from django import forms  # noqa: E402, RUF100
+from django.utils.translation import gettext_lazy  # noqa: E402, RUF100
 
-from fabreck.cluster.models import Commune, Competence, Sector
-from fabreck.incubator.models import (
+from fabreck.cluster.models import Commune, Competence, Sector  # noqa: E402, RUF100
+from fabreck.incubator.models import (  # noqa: E402, RUF100
     ApplicationStatus,
     Cohort,
     IncubatorCall,

@@ -1,14 +1,14 @@
 """E-mails of the incubator, each rendered in its recipient's language and sent on commit."""
 
 # --- calls ---
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.conf import settings  # noqa: E402, RUF100
+from django.core.mail import EmailMessage  # noqa: E402, RUF100
+from django.template.loader import render_to_string  # noqa: E402, RUF100
+from django.urls import reverse  # noqa: E402, RUF100
+from django.utils import translation  # noqa: E402, RUF100
+from django.utils.translation import gettext as _  # noqa: E402, RUF100
 
-from fabreck.core.mail import email_send_on_commit
+from fabreck.core.mail import email_send_on_commit  # noqa: E402, RUF100
 
 
 def calls_application_submitted_mail(*, application) -> None:
