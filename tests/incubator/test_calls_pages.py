@@ -1,0 +1,318 @@
+"""The calls lane's pages: public calls, applying, "My applications", the managers' pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from fabreck.cluster.models import Sector
+from fabreck.incubator.models import Application, IncubatorCall, Review
+from tests.factories import UserFactory
+from tests.incubator.calls_helpers import pdf, question
+from tests.incubator.helpers import application_make, call_make, cohort_make
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(call, **changes) -> dict:
+    data = {
+        "startup_name": "Pixel Loom",
+        "sector": Sector.objects.get(slug="design").pk,
+        "stage": "idea",
+        "idea": "Woven textiles that light up.",
+        "market": "Interior designers",
+        "needs": "Laser cutting",
+        f"q_{question(call, 'Full time?').pk}": "Yes",
+        "founders-TOTAL_FORMS": "2",
+        "founders-INITIAL_FORMS": "0",
+        "founders-0-name": "Ana Founder",
+        "founders-0-email": "ana@example.lu",
+        "founders-0-role": "CEO",
+        "founders-1-name": "",
+        "founders-1-email": "",
+        "founders-1-role": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_public_list_shows_open_and_upcoming_calls_only(
+    client, manager, django_assert_max_num_queries
+):
+    cohort = cohort_make()
+    call_make(by=manager, cohort=cohort, slug="open-now")
+    call_make(by=manager, cohort=cohort, slug="soon", opens_in_days=5, closes_in_days=40)
+    call_make(by=manager, cohort=cohort, slug="over", opens_in_days=-40, closes_in_days=-1)
+    hidden = call_make(by=manager, cohort=cohort, slug="hidden")
+    IncubatorCall.objects.filter(pk=hidden.pk).update(published=False)
+    for n in range(8):
+        call_make(by=manager, cohort=cohort, slug=f"more-{n}", questions=False, criteria=())
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("incubator:calls"))
+    assert response.status_code == 200
+    shown = {card["data-call"] for card in _cards(response)}
+    assert {"open-now", "soon"} <= shown
+    assert not {"over", "hidden"} & shown
+    assert 'data-testid="upcoming-calls"' in response.content.decode()
+
+
+def _cards(response):
+    import re
+
+    return [
+        {"data-call": slug}
+        for slug in re.findall(
+            r'data-testid="call-card" data-call="([^"]+)"', response.content.decode()
+        )
+    ]
+
+
+def test_a_calls_page_shows_its_questions_and_an_apply_button_only_when_open(client, manager):
+    call = call_make(by=manager)
+    response = client.get(reverse("incubator:call", args=[call.slug]))
+    page = response.content.decode()
+    assert "Full time?" in page and "Founders based in Luxembourg" in page
+    assert 'data-testid="apply-button"' in page
+    later = call_make(by=manager, cohort=call.cohort, slug="later", opens_in_days=3)
+    page = client.get(reverse("incubator:call", args=[later.slug])).content.decode()
+    assert 'data-testid="apply-button"' not in page and "Full time?" in page
+    IncubatorCall.objects.filter(pk=later.pk).update(published=False)
+    assert client.get(reverse("incubator:call", args=[later.slug])).status_code == 404
+
+
+def test_a_founder_applies_saves_a_draft_then_submits_with_a_pitch_deck(
+    client, manager, django_capture_on_commit_callbacks
+):
+    call = call_make(by=manager)
+    founder = UserFactory(email="ana@example.lu", preferred_language="fr")
+    client.force_login(founder)
+    url = reverse("incubator:call-apply", args=[call.slug])
+    assert client.get(url).status_code == 200
+    response = client.post(url, _form(call, idea="", save="1"))
+    draft = Application.objects.get()
+    assert response.status_code == 302 and draft.status == "draft" and draft.idea == ""
+    page = client.get(reverse("incubator:application", args=[draft.pk])).content.decode()
+    assert 'data-testid="missing"' in page and "Describe the idea." in page
+    edit = reverse("incubator:application-edit", args=[draft.pk])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(edit, _form(call, pitch_deck=pdf("Pitch Deck.pdf"), submit="1"))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "submitted" and draft.submitted_at is not None
+    assert [m.to for m in mail.outbox] == [[founder.email]]
+    # The deck is downloaded under its own name, by the team and the managers only.
+    deck = reverse("incubator:application-pitch-deck", args=[draft.pk])
+    download = client.get(deck)
+    assert download.status_code == 200
+    # Stored under a random folder, downloaded under the founder's (sanitised) name.
+    assert 'filename="Pitch_Deck.pdf"' in download["Content-Disposition"]
+    client.force_login(manager)
+    assert client.get(deck).status_code == 200
+    client.force_login(UserFactory())
+    assert client.get(deck).status_code == 404
+    # After submission, the edit page sends back to the read-only page.
+    client.force_login(founder)
+    assert client.get(edit).status_code == 302
+    client.post(edit, _form(call, startup_name="Changed", save="1"))
+    draft.refresh_from_db()
+    assert draft.startup_name == "Pixel Loom"
+
+
+def test_bad_input_on_the_form_is_shown_and_nothing_is_stored(client, manager, settings):
+    settings.INCUBATOR_UPLOAD_MAX_BYTES = 1000
+    call = call_make(by=manager)
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("incubator:call-apply", args=[call.slug]),
+        _form(call, pitch_deck=pdf("deck.pdf", size=5000), save="1"),
+    )
+    assert response.status_code == 400
+    assert "is too large" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_submitting_an_incomplete_draft_keeps_the_draft_and_says_what_is_missing(client, manager):
+    call = call_make(by=manager)
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("incubator:call-apply", args=[call.slug]), _form(call, market="", submit="1")
+    )
+    assert response.status_code == 400
+    assert "Describe the market." in response.content.decode()
+    assert Application.objects.get().status == "draft"
+
+
+def test_an_application_after_the_deadline_is_refused(client, manager):
+    call = call_make(by=manager)
+    founder = UserFactory()
+    client.force_login(founder)
+    client.post(reverse("incubator:call-apply", args=[call.slug]), _form(call, save="1"))
+    draft = Application.objects.get()
+    IncubatorCall.objects.filter(pk=call.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    response = client.post(reverse("incubator:application-submit", args=[draft.pk]), follow=True)
+    assert "no longer accepted" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.submitted_at is None
+    # A new applicant cannot even open the form.
+    client.force_login(UserFactory())
+    response = client.post(reverse("incubator:call-apply", args=[call.slug]), _form(call, save="1"))
+    assert response.status_code == 302
+    assert Application.objects.count() == 1
+
+
+def test_a_founder_cannot_read_or_edit_another_teams_application(client, manager):
+    call = call_make(by=manager)
+    theirs = application_make(call=call, status="draft")
+    client.force_login(UserFactory())
+    for name in ("incubator:application", "incubator:application-edit"):
+        assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
+    for name in ("incubator:application-submit", "incubator:application-withdraw"):
+        assert client.post(reverse(name, args=[theirs.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("incubator:application-edit", args=[theirs.pk]), _form(call)
+        ).status_code
+        == 404
+    )
+    theirs.refresh_from_db()
+    assert theirs.status == "draft" and theirs.startup_name == "Pixel Loom"
+
+
+def test_a_reviewer_and_a_manager_read_a_submitted_application(client, manager):
+    call = call_make(by=manager)
+    application = application_make(call=call)
+    reviewer = UserFactory()
+    Review.objects.create(application=application, reviewer=reviewer, assigned_by=manager)
+    for reader in (reviewer, manager):
+        client.force_login(reader)
+        response = client.get(reverse("incubator:application", args=[application.pk]))
+        assert response.status_code == 200
+        assert 'data-testid="application-actions"' not in response.content.decode()
+
+
+def test_my_applications_lists_them_with_their_status_in_bounded_queries(
+    client, manager, django_assert_max_num_queries
+):
+    founder = UserFactory()
+    cohort = cohort_make()
+    for n in range(6):
+        call = call_make(by=manager, cohort=cohort, slug=f"c{n}", questions=False)
+        application_make(call=call, applicant=founder, status="submitted" if n % 2 else "draft")
+    other = application_make(call=call, startup_name="Not mine")
+    client.force_login(founder)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("incubator:applications-mine"))
+    page = response.content.decode()
+    assert page.count('data-testid="my-application"') == 6
+    assert page.count('data-status="submitted"') == 3 and page.count('data-status="draft"') == 3
+    assert f'data-application="{other.pk}"' not in page
+
+
+def test_managers_pages_are_refused_to_others(client, manager):
+    call = call_make(by=manager)
+    client.force_login(UserFactory())
+    for url in (
+        reverse("incubator:calls-manage"),
+        reverse("incubator:call-create"),
+        reverse("incubator:cohort-create"),
+    ):
+        assert client.get(url).status_code == 403
+    for url in (
+        reverse("incubator:call-manage", args=[call.slug]),
+        reverse("incubator:call-applications", args=[call.slug]),
+        reverse("incubator:question-add", args=[call.slug]),
+    ):
+        assert client.get(url).status_code == 404
+
+
+def test_a_manager_creates_a_call_and_is_told_when_it_closes_before_it_opens(client, manager):
+    cohort = cohort_make()
+    client.force_login(manager)
+    data = {
+        "cohort": cohort.pk,
+        "slug": "autumn",
+        "title_en": "Autumn call",
+        "opens_at": "2027-03-01T09:00",
+        "closes_at": "2027-02-01T09:00",
+        "score_max": "5",
+    }
+    response = client.post(reverse("incubator:call-create"), data)
+    assert response.status_code == 400
+    assert "The call must close after it opens." in response.content.decode()
+    assert not IncubatorCall.objects.exists()
+    response = client.post(
+        reverse("incubator:call-create"), {**data, "closes_at": "2027-04-01T18:00"}
+    )
+    call = IncubatorCall.objects.get()
+    assert response.status_code == 302
+    # Luxembourg time, stored in UTC.
+    assert call.closes_at.isoformat() == "2027-04-01T16:00:00+00:00"
+
+
+def test_a_manager_adds_questions_and_is_refused_a_choice_without_options(client, manager):
+    call = call_make(by=manager, questions=False)
+    client.force_login(manager)
+    url = reverse("incubator:question-add", args=[call.slug])
+    response = client.post(url, {"kind": "choice", "label_en": "Legal form?", "required": "on"})
+    assert response.status_code == 400
+    assert "needs its options" in response.content.decode()
+    client.post(url, {"kind": "choice", "label_en": "Legal form?", "choices": "SARL\nSA"})
+    client.post(url, {"kind": "number", "label_en": "Revenue"})
+    revenue = call.questions.get(label_en="Revenue")
+    client.post(reverse("incubator:question-move", args=[revenue.pk]), {"direction": "up"})
+    assert list(call.questions.order_by("position").values_list("label_en", flat=True)) == [
+        "Revenue",
+        "Legal form?",
+    ]
+    page = client.get(reverse("incubator:call-manage", args=[call.slug])).content.decode()
+    assert page.count('data-testid="question"') == 2
+
+
+def test_editing_questions_after_a_submission_is_refused_with_the_reason(client, manager):
+    call = call_make(by=manager)
+    application_make(call=call)
+    client.force_login(manager)
+    page = client.get(reverse("incubator:call-manage", args=[call.slug])).content.decode()
+    assert 'data-testid="locked"' in page
+    target = call.questions.first()
+    response = client.post(reverse("incubator:question-remove", args=[target.pk]), follow=True)
+    assert "can no longer change" in response.content.decode()
+    assert call.questions.count() == 2
+
+
+def test_a_calls_applications_filter_by_status_with_counts_in_bounded_queries(
+    client, manager, django_assert_max_num_queries
+):
+    call = call_make(by=manager)
+    for n in range(12):
+        application_make(
+            call=call, startup_name=f"S{n}", status=("submitted", "draft", "withdrawn")[n % 3]
+        )
+    client.force_login(manager)
+    url = reverse("incubator:call-applications", args=[call.slug])
+    with django_assert_max_num_queries(12):
+        response = client.get(url, {"status": "submitted"})
+    page = response.content.decode()
+    assert page.count('data-testid="call-application"') == 4
+    assert 'data-status="submitted">Submitted <span class="badge text-bg-light border">4' in page
+    assert client.get(url).content.decode().count('data-testid="call-application"') == 12
+    response = client.get(url, {"status": "nonsense"})
+    assert response.status_code == 200
+
+
+def test_manager_overview_lists_cohorts_and_calls_in_bounded_queries(
+    client, manager, django_assert_max_num_queries
+):
+    for year in (2025, 2026, 2027):
+        cohort = cohort_make(name=f"Cohort {year}", year=year)
+        for n in range(3):
+            call = call_make(by=manager, cohort=cohort, slug=f"c{year}-{n}", questions=False)
+            application_make(call=call)
+    client.force_login(manager)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("incubator:calls-manage"))
+    page = response.content.decode()
+    assert page.count('data-testid="cohort"') == 3 and page.count('data-testid="managed-call"') == 9
