@@ -807,3 +807,96 @@ def application_withdraw(*, application: Application, by: User) -> Application:
         application.status = Application.Status.WITHDRAWN
         application.save(update_fields=["status", "updated_at"])
     return application
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    """A question in a call's full list (the API sends the list): `pk` names one to keep."""
+
+    data: QuestionData
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class CriterionItem:
+    data: CriterionData
+    pk: int | None = None
+
+
+def _items_check(items, checker, existing: set[int], name: str) -> None:
+    problems: list[str] = []
+    seen: set[int] = set()
+    for index, item in enumerate(items, start=1):
+        try:
+            checker(item.data)
+        except ValidationError as error:
+            for field_name, messages in error.message_dict.items():
+                problems.extend(f"{index}. {field_name}: {message}" for message in messages)
+        if item.pk is not None:
+            if item.pk not in existing or item.pk in seen:
+                problems.append(
+                    _("%(index)s. This call has no such item (%(pk)s).")
+                    % {"index": index, "pk": item.pk}
+                )
+            seen.add(item.pk)
+    if problems:
+        raise ValidationError({name: problems})
+
+
+def call_save(
+    *,
+    by: User,
+    data: CallData,
+    call: IncubatorCall | None = None,
+    questions: list[QuestionItem] | None = None,
+    criteria: list[CriterionItem] | None = None,
+) -> IncubatorCall:
+    """Create or update a call with, when given, its full lists of questions and criteria
+    (in order; listed ones kept and changed, new ones added, the others removed), all in
+    one transaction: nothing changes unless everything is valid."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        if call is None:
+            call = call_create(by=by, data=data)
+        else:
+            call = call_update(call=call, by=by, data=data)
+        if questions is not None:
+            current = {q.pk: q for q in call.questions.all()}
+            _items_check(questions, _question_data_check, set(current), "questions")
+            if _structure_changes(current, questions, _question_fields):
+                _ensure_structure_editable(call)
+            kept = {item.pk for item in questions if item.pk}
+            Question.objects.filter(call=call).exclude(pk__in=kept).delete()
+            for position, item in enumerate(questions):
+                row = current.get(item.pk) if item.pk else Question(call=call)
+                for name, value in _question_fields(item.data).items():
+                    setattr(row, name, value)
+                row.position = position
+                row.save()
+        if criteria is not None:
+            current = {c.pk: c for c in call.criteria.all()}
+            _items_check(criteria, _criterion_data_check, set(current), "criteria")
+            if _structure_changes(current, criteria, lambda data: dict(data.__dict__)):
+                _ensure_structure_editable(call)
+            kept = {item.pk for item in criteria if item.pk}
+            Criterion.objects.filter(call=call).exclude(pk__in=kept).delete()
+            for position, item in enumerate(criteria):
+                row = current.get(item.pk) if item.pk else Criterion(call=call)
+                for name, value in item.data.__dict__.items():
+                    setattr(row, name, value)
+                row.position = position
+                row.save()
+    return call
+
+
+def _structure_changes(current: dict, items: list, fields_of) -> bool:
+    """Whether the list differs from what the call has (same rows, order and values is no
+    change, so a client may send a call back as it read it)."""
+    if [item.pk for item in items] != list(current):
+        return True
+    for item in items:
+        row = current[item.pk]
+        for name, value in fields_of(item.data).items():
+            if getattr(row, name) != value:
+                return True
+    return False
