@@ -102,6 +102,7 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
     if posted:
         status = 400
         if form.is_valid() and founders.is_valid():
+            saved = False
             try:
                 application = calls_services.application_save(
                     call=call,
@@ -109,11 +110,12 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
                     data=form.application_data(calls_founders_from(founders)),
                     application=application,
                 )
+                saved = True
                 if "submit" in request.POST:
                     calls_services.application_submit(application=application, by=request.user)
             except ValidationError as error:
                 _calls_errors_to_form(form, error)
-                if application is not None and application.pk:
+                if saved:
                     # The draft was saved; only the submission was refused.
                     messages.warning(
                         request, _("Your draft is saved, but it cannot be submitted yet.")

@@ -141,8 +141,13 @@ def test_submitting_an_incomplete_draft_keeps_the_draft_and_says_what_is_missing
         reverse("incubator:call-apply", args=[call.slug]), _form(call, market="", submit="1")
     )
     assert response.status_code == 400
-    assert "Describe the market." in response.content.decode()
-    assert Application.objects.get().status == "draft"
+    page = response.content.decode()
+    assert "Describe the market." in page
+    assert "Your draft is saved, but it cannot be submitted yet." in page
+    draft = Application.objects.get()
+    assert draft.status == "draft"
+    # The form now posts to the draft's edit page, not to a second application.
+    assert f'action="/incubator/applications/{draft.pk}/edit/"' in page
 
 
 def test_an_application_after_the_deadline_is_refused(client, manager):
@@ -316,3 +321,63 @@ def test_manager_overview_lists_cohorts_and_calls_in_bounded_queries(
         response = client.get(reverse("incubator:calls-manage"))
     page = response.content.decode()
     assert page.count('data-testid="cohort"') == 3 and page.count('data-testid="managed-call"') == 9
+
+
+def test_a_calls_page_and_an_application_page_issue_a_bounded_number_of_queries(
+    client, manager, django_assert_max_num_queries
+):
+    from fabreck.incubator.services import QuestionData, question_add
+
+    call = call_make(by=manager)
+    for n in range(10):
+        question_add(call=call, by=manager, data=QuestionData(kind="short_text", label_en=f"Q{n}"))
+    application = application_make(call=call)
+    for n in range(10):
+        application.answers.create(question=question(call, f"Q{n}"), text=f"A{n}")
+        application.founders.create(name=f"F{n}", email=f"f{n}@example.lu")
+    client.force_login(application.applicant)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("incubator:call", args=[call.slug]))
+    assert response.content.decode().count('data-testid="call-question"') == 12
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("incubator:application", args=[application.pk]))
+    page = response.content.decode()
+    assert "A9" in page and "f9@example.lu" in page
+
+
+def test_the_team_withdraws_from_the_application_page(client, manager):
+    call = call_make(by=manager)
+    application = application_make(call=call)
+    client.force_login(application.applicant)
+    page = client.get(reverse("incubator:application", args=[application.pk])).content.decode()
+    assert "Withdraw the application" in page
+    response = client.post(
+        reverse("incubator:application-withdraw", args=[application.pk]), follow=True
+    )
+    assert "Your application is withdrawn." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+
+
+def test_a_manager_edits_a_call_and_adds_a_criterion(client, manager):
+    call = call_make(by=manager, criteria=())
+    client.force_login(manager)
+    edit = reverse("incubator:call-edit", args=[call.slug])
+    form = client.get(edit).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        cohort=call.cohort.pk,
+        title_de="Kreativ",
+        opens_at="2027-01-01T09:00",
+        closes_at="2027-02-01T09:00",
+        published="on",
+    )
+    response = client.post(edit, data)
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.title_de == "Kreativ"
+    url = reverse("incubator:criterion-add", args=[call.slug])
+    response = client.post(url, {"label_en": "Team", "weight": "0"})
+    assert response.status_code == 400 and not call.criteria.exists()
+    client.post(url, {"label_en": "Team", "weight": "2.5"})
+    assert str(call.criteria.get().weight) == "2.50"
