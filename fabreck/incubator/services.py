@@ -164,6 +164,7 @@ from typing import Any  # noqa: E402
 from uuid import uuid4  # noqa: E402
 
 from django.core.validators import validate_email  # noqa: E402
+from django.db import IntegrityError  # noqa: E402
 from django.db.models import Max, Q  # noqa: E402
 
 from fabreck.cluster.models import Competence, Sector  # noqa: E402
@@ -276,12 +277,18 @@ def call_update(*, call: IncubatorCall, by: User, data: CallData) -> IncubatorCa
     """Change a call's texts, dates, scale or publication."""
     _ensure_manager(by)
     with transaction.atomic():
-        call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+        call = call_locked(call.pk)
         _call_data_check(data, call=call)
         for name, value in data.__dict__.items():
             setattr(call, name, value)
         call.save()
     return call
+
+
+def call_locked(pk: int) -> IncubatorCall:
+    """The call's row, locked until the transaction ends: its question and criterion
+    edits, and the saves and submissions of its applications, take turns on it."""
+    return IncubatorCall.objects.select_for_update().get(pk=pk)
 
 
 def _ensure_structure_editable(call: IncubatorCall) -> None:
@@ -336,7 +343,7 @@ def question_add(*, call: IncubatorCall, by: User, data: QuestionData) -> Questi
     _ensure_manager(by)
     _question_data_check(data)
     with transaction.atomic():
-        call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+        call = call_locked(call.pk)
         _ensure_structure_editable(call)
         last = call.questions.aggregate(last=Max("position"))["last"]
         return Question.objects.create(
@@ -348,7 +355,7 @@ def question_update(*, question: Question, by: User, data: QuestionData) -> Ques
     _ensure_manager(by)
     _question_data_check(data)
     with transaction.atomic():
-        IncubatorCall.objects.select_for_update().get(pk=question.call_id)
+        call_locked(question.call_id)
         _ensure_structure_editable(question.call)
         for name, value in _question_fields(data).items():
             setattr(question, name, value)
@@ -367,7 +374,7 @@ def question_move(*, question: Question, by: User, up: bool) -> None:
     """Move a question one place up or down in its call's list."""
     _ensure_manager(by)
     with transaction.atomic():
-        IncubatorCall.objects.select_for_update().get(pk=question.call_id)
+        call_locked(question.call_id)
         _ensure_structure_editable(question.call)
         rows = list(Question.objects.filter(call_id=question.call_id).order_by("position", "pk"))
         index = next(i for i, row in enumerate(rows) if row.pk == question.pk)
@@ -380,7 +387,7 @@ def question_move(*, question: Question, by: User, up: bool) -> None:
 def question_remove(*, question: Question, by: User) -> None:
     _ensure_manager(by)
     with transaction.atomic():
-        IncubatorCall.objects.select_for_update().get(pk=question.call_id)
+        call_locked(question.call_id)
         _ensure_structure_editable(question.call)
         call_id = question.call_id
         question.delete()
@@ -410,7 +417,7 @@ def criterion_add(*, call: IncubatorCall, by: User, data: CriterionData) -> Crit
     _ensure_manager(by)
     _criterion_data_check(data)
     with transaction.atomic():
-        call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+        call = call_locked(call.pk)
         _ensure_structure_editable(call)
         last = call.criteria.aggregate(last=Max("position"))["last"]
         return Criterion.objects.create(
@@ -422,7 +429,7 @@ def criterion_update(*, criterion: Criterion, by: User, data: CriterionData) -> 
     _ensure_manager(by)
     _criterion_data_check(data)
     with transaction.atomic():
-        IncubatorCall.objects.select_for_update().get(pk=criterion.call_id)
+        call_locked(criterion.call_id)
         _ensure_structure_editable(criterion.call)
         for name, value in data.__dict__.items():
             setattr(criterion, name, value)
@@ -433,7 +440,7 @@ def criterion_update(*, criterion: Criterion, by: User, data: CriterionData) -> 
 def criterion_remove(*, criterion: Criterion, by: User) -> None:
     _ensure_manager(by)
     with transaction.atomic():
-        IncubatorCall.objects.select_for_update().get(pk=criterion.call_id)
+        call_locked(criterion.call_id)
         _ensure_structure_editable(criterion.call)
         call_id = criterion.call_id
         criterion.delete()
@@ -654,7 +661,7 @@ def application_save(
     replaced: list[str] = []
     try:
         with transaction.atomic():
-            call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+            call = call_locked(call.pk)
             if application is None:
                 if Application.objects.filter(call=call, applicant=by).exists():
                     raise ValidationError(
@@ -712,6 +719,13 @@ def application_save(
                     _file_save(answer.file, parsed["file"], stored)
                 answer.save()
             transaction.on_commit(lambda names=tuple(replaced): _stored_remove(list(names)))
+    except IntegrityError as error:
+        # Two first saves of the same founder at once: the database keeps one.
+        _stored_remove(stored)
+        raise ValidationError(
+            _("You already applied to this call: open your application to edit it."),
+            code="already_applied",
+        ) from error
     except BaseException:
         _stored_remove(stored)
         raise
@@ -769,8 +783,11 @@ def application_submit(*, application: Application, by: User) -> Application:
     if not user_in_application_team(user=by, application=application):
         raise PermissionDenied(_("Only the founding team may submit its application."))
     with transaction.atomic():
+        # The call's row first (as its question edits do): a submission and a change of the
+        # questions do not cross.
+        call_locked(application.call_id)
         application = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("call", "applicant")
             .get(pk=application.pk)
         )

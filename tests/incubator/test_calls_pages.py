@@ -381,3 +381,13 @@ def test_a_manager_edits_a_call_and_adds_a_criterion(client, manager):
     assert response.status_code == 400 and not call.criteria.exists()
     client.post(url, {"label_en": "Team", "weight": "2.5"})
     assert str(call.criteria.get().weight) == "2.50"
+
+
+def test_the_menu_offers_calls_to_everyone_and_the_managers_their_page(client, manager):
+    home = client.get("/").content.decode()
+    assert 'href="/incubator/calls/"' in home and "/incubator/applications/" not in home
+    client.force_login(UserFactory())
+    page = client.get("/").content.decode()
+    assert 'href="/incubator/applications/"' in page and "/incubator/manage/calls/" not in page
+    client.force_login(manager)
+    assert 'href="/incubator/manage/calls/"' in client.get("/").content.decode()
