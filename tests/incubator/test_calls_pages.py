@@ -391,3 +391,31 @@ def test_the_menu_offers_calls_to_everyone_and_the_managers_their_page(client, m
     assert 'href="/incubator/applications/"' in page and "/incubator/manage/calls/" not in page
     client.force_login(manager)
     assert 'href="/incubator/manage/calls/"' in client.get("/").content.decode()
+
+
+def test_a_file_answer_is_uploaded_and_read_by_the_team_and_the_reviewers_only(client, manager):
+    from fabreck.incubator.services import QuestionData, question_add
+
+    call = call_make(by=manager)
+    plan = question_add(
+        call=call, by=manager, data=QuestionData(kind="file", label_en="Business plan")
+    )
+    founder = UserFactory()
+    client.force_login(founder)
+    response = client.post(
+        reverse("incubator:call-apply", args=[call.slug]),
+        _form(call, **{f"q_{plan.pk}": pdf("plan.pdf"), "submit": "1"}),
+    )
+    assert response.status_code == 302
+    application = Application.objects.get()
+    answer = application.answers.get(question=plan)
+    url = reverse("incubator:application-answer-file", args=[application.pk, answer.pk])
+    page = client.get(reverse("incubator:application", args=[application.pk])).content.decode()
+    assert url in page
+    assert client.get(url).status_code == 200
+    reviewer = UserFactory()
+    Review.objects.create(application=application, reviewer=reviewer, assigned_by=manager)
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 200
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
