@@ -541,7 +541,12 @@ def _answer_parse(question: Question, value: Any) -> dict[str, Any]:
 
 
 def _application_data_check(
-    *, data: ApplicationData, by: User, applicant: User, questions: list[Question]
+    *,
+    data: ApplicationData,
+    by: User,
+    applicant: User,
+    questions: list[Question],
+    kept_organisation_id: int | None = None,
 ) -> tuple[list[FounderData], dict[int, dict[str, Any]]]:
     """Every field of a draft is checked (required ones only on submission); the answers
     parsed. Raises one ValidationError naming every problem."""
@@ -556,6 +561,7 @@ def _application_data_check(
         problems["stage"] = [_("Choose the startup's stage.")]
     if (
         data.organisation is not None
+        and data.organisation.pk != kept_organisation_id
         and not organisations_for_applicant(user=by).filter(pk=data.organisation.pk).exists()
     ):
         problems["organisation"] = [
@@ -682,7 +688,12 @@ def application_save(
             _ensure_call_open(call)
             questions = list(call.questions.all())
             founders, answers = _application_data_check(
-                data=data, by=by, applicant=application.applicant, questions=questions
+                data=data,
+                by=by,
+                applicant=application.applicant,
+                questions=questions,
+                # A founder editing the draft keeps the organisation the applicant chose.
+                kept_organisation_id=application.organisation_id,
             )
             application.startup_name = data.startup_name.strip()
             application.sector = data.sector

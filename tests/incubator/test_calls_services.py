@@ -300,8 +300,29 @@ def test_an_organisation_not_of_the_founder_is_refused(manager):
     with pytest.raises(ValidationError) as refused:
         application_save(call=call, by=founder, data=data_make(call, organisation=theirs))
     assert "organisation" in refused.value.message_dict
-    application = application_save(call=call, by=founder, data=data_make(call, organisation=mine))
+    partner = UserFactory(email="partner@example.lu")
+    founders = (FounderData(name="Partner", email=partner.email),)
+    application = application_save(
+        call=call, by=founder, data=data_make(call, organisation=mine, founders=founders)
+    )
     assert application.organisation == mine
+    # A founder of the team who does not run the organisation keeps it when editing...
+    application_save(
+        call=call,
+        by=partner,
+        data=data_make(call, organisation=mine, founders=founders, idea="Better"),
+        application=application,
+    )
+    # ...but cannot swap in another one.
+    with pytest.raises(ValidationError):
+        application_save(
+            call=call,
+            by=partner,
+            data=data_make(call, organisation=theirs, founders=founders),
+            application=application,
+        )
+    application.refresh_from_db()
+    assert application.organisation == mine and application.idea == "Better"
 
 
 def test_submission_checks_what_is_required_then_confirms_in_the_applicants_language(
