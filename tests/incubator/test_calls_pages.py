@@ -419,3 +419,15 @@ def test_a_file_answer_is_uploaded_and_read_by_the_team_and_the_reviewers_only(c
     assert client.get(url).status_code == 200
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("fr", "Startups créatives 2027"), ("de", "Kreative Startups 2027")]
+)
+def test_a_call_reads_in_the_visitors_language(client, manager, language, title):
+    call = call_make(by=manager)
+    IncubatorCall.objects.filter(pk=call.pk).update(eligibility_en="")
+    url = reverse("incubator:call", args=[call.slug])
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    assert f'<h1 class="h3">{title}</h1>' in response.content.decode()
