@@ -215,14 +215,24 @@ class CallsApplicationForm(forms.Form):
     )
     pitch_deck = forms.FileField(label=gettext_lazy("Pitch deck"), required=False)
 
-    def __init__(self, *args, call: IncubatorCall, user, **kwargs):
+    def __init__(self, *args, call: IncubatorCall, user, application=None, **kwargs):
         from django.conf import settings
+        from django.db.models import Q
 
+        from fabreck.cluster.models import Organisation
         from fabreck.incubator.selectors import organisations_for_applicant
 
         super().__init__(*args, **kwargs)
         self.call = call
-        self.fields["organisation"].queryset = organisations_for_applicant(user=user)
+        organisations = organisations_for_applicant(user=user)
+        if application is not None and application.organisation_id:
+            # The organisation the applicant chose stays a choice for the whole team.
+            organisations = Organisation.objects.filter(
+                Q(pk__in=organisations.values("pk")) | Q(pk=application.organisation_id)
+            ).order_by("name")
+        self.fields["organisation"].queryset = organisations
+        if not organisations.exists():
+            del self.fields["organisation"]
         accept = ",".join(f".{e}" for e in settings.INCUBATOR_UPLOAD_EXTENSIONS)
         limits = gettext_lazy("Accepted: %(kinds)s; at most %(limit)s MB.") % {
             "kinds": ", ".join(settings.INCUBATOR_UPLOAD_EXTENSIONS),

@@ -85,6 +85,7 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
         request.FILES if posted else None,
         call=call,
         user=request.user,
+        application=application,
         initial=CallsApplicationForm.initial_for(application) if application else None,
     )
     if application is not None:

@@ -431,3 +431,32 @@ def test_a_call_reads_in_the_visitors_language(client, manager, language, title)
     response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     assert f'<h1 class="h3">{title}</h1>' in response.content.decode()
+
+
+def test_a_founder_with_an_organisation_may_apply_with_it_and_the_team_keeps_it(client, manager):
+    from tests.factories import organisation_make
+
+    call = call_make(by=manager)
+    founder = UserFactory(email="ana@example.lu")
+    partner = UserFactory(email="bo@example.lu")
+    mine = organisation_make(name="Loom SARL", owner=founder)
+    client.force_login(partner)
+    form = client.get(reverse("incubator:call-apply", args=[call.slug])).context["form"]
+    assert "organisation" not in form.fields  # nothing to choose from
+    client.force_login(founder)
+    team = {"founders-1-name": "Bo", "founders-1-email": partner.email}
+    client.post(
+        reverse("incubator:call-apply", args=[call.slug]),
+        _form(call, organisation=mine.pk, save="1", **team),
+    )
+    application = Application.objects.get()
+    assert application.organisation == mine
+    client.force_login(partner)
+    edit = reverse("incubator:application-edit", args=[application.pk])
+    assert client.get(edit).context["form"].initial["organisation"] == mine.pk
+    response = client.post(
+        edit, _form(call, organisation=mine.pk, idea="Sharper", save="1", **team)
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.organisation == mine and application.idea == "Sharper"
