@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
+import json
+
 # --- startups ---
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fabreck.core.api import Pagination, service_error
 from fabreck.core.http import file_download
+from fabreck.incubator import selectors as calls_selectors
 from fabreck.incubator import selectors as startups_selectors
+from fabreck.incubator import services as calls_services
 from fabreck.incubator import services as startups_services
 from fabreck.incubator.models import (
+    ApplicationStatus,
     ChecklistItem,
+    Criterion,
     Incubation,
+    IncubatorCall,
     Mentor,
     MentorSession,
     Milestone,
     PhaseChange,
+    Question,
 )
 from fabreck.incubator.serializers import (
+    CallsApplicationListSerializer,
+    CallsApplicationSerializer,
+    CallsApplicationWriteSerializer,
+    CallsCallSerializer,
+    CallsCallWriteSerializer,
     StartupsDetailSerializer,
     StartupsListSerializer,
     StartupsMentorSessionInputSerializer,
@@ -298,4 +312,397 @@ class StartupsSessionsView(APIView):
         )
         return Response(
             StartupsMentorSessionSerializer(session).data, status=status.HTTP_201_CREATED
+        )
+
+
+# --- calls ---
+
+
+CALLS_PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+def _calls_service(function, /, **kwargs):
+    """Run a service; its refusals become the API's errors (PermissionDenied → 403)."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as error:
+        raise service_error(error) from error
+
+
+def _calls_ensure_manager(user) -> None:
+    if not calls_selectors.user_manages_incubator(user=user):
+        raise exceptions.PermissionDenied(_("Only the incubator's managers may do this."))
+
+
+def _calls_queryset():
+    return IncubatorCall.objects.select_related("cohort").prefetch_related(
+        Prefetch("questions", queryset=Question.objects.order_by("position", "pk")),
+        Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk")),
+    )
+
+
+def _call_out(call: IncubatorCall) -> dict:
+    call = _calls_queryset().get(pk=call.pk)
+    return CallsCallSerializer(call, context={"now": timezone.now()}).data
+
+
+def _call_write(request: Request, call: IncubatorCall | None) -> IncubatorCall:
+    """Parse a call (PATCH: the fields left out keep their value) and save it."""
+    partial = call is not None and request.method == "PATCH"
+    incoming = CallsCallWriteSerializer(data=request.data, partial=partial)
+    incoming.is_valid(raise_exception=True)
+    given = incoming.validated_data
+    fields = {}
+    for name in calls_services.CallData.__dataclass_fields__:
+        if name in given:
+            fields[name] = given[name]
+        elif call is not None:
+            fields[name] = getattr(call, name)
+    data = calls_services.CallData(**fields)
+    questions = criteria = None
+    if "questions" in given:
+        questions = [
+            calls_services.QuestionItem(
+                pk=row.get("id"),
+                data=calls_services.QuestionData(
+                    kind=row["kind"],
+                    label_en=row.get("label_en", ""),
+                    label_fr=row.get("label_fr", ""),
+                    label_de=row.get("label_de", ""),
+                    help_text=row.get("help_text", ""),
+                    choices="\n".join(row.get("options") or []),
+                    required=row.get("required", True),
+                ),
+            )
+            for row in given["questions"]
+        ]
+    if "criteria" in given:
+        criteria = [
+            calls_services.CriterionItem(
+                pk=row.get("id"),
+                data=calls_services.CriterionData(
+                    label_en=row.get("label_en", ""),
+                    weight=row["weight"],
+                    label_fr=row.get("label_fr", ""),
+                    label_de=row.get("label_de", ""),
+                    description=row.get("description", ""),
+                ),
+            )
+            for row in given["criteria"]
+        ]
+    return _calls_service(
+        calls_services.call_save,
+        by=request.user,
+        data=data,
+        call=call,
+        questions=questions,
+        criteria=criteria,
+    )
+
+
+class CallsListView(APIView):
+    """Calls for applications: the published ones for everyone (managers see all)."""
+
+    permission_classes = [AllowAny]
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state",
+                str,
+                enum=["open", "upcoming", "closed"],
+                description="Only the calls open now, not open yet, or closed.",
+            ),
+            OpenApiParameter("cohort", str, description="A cohort's slug."),
+            OpenApiParameter("page", int),
+        ],
+        responses=CallsCallSerializer(many=True),
+        operation_id="incubator_calls_list",
+    )
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        rows = _calls_queryset().order_by("-opens_at", "pk")
+        if not calls_selectors.user_manages_incubator(user=request.user):
+            rows = rows.filter(published=True)
+        state = request.query_params.get("state")
+        if state == "open":
+            rows = rows.filter(opens_at__lte=now, closes_at__gt=now)
+        elif state == "upcoming":
+            rows = rows.filter(opens_at__gt=now)
+        elif state == "closed":
+            rows = rows.filter(closes_at__lte=now)
+        elif state:
+            raise exceptions.ValidationError({"state": [_("Choose open, upcoming or closed.")]})
+        if request.query_params.get("cohort"):
+            rows = rows.filter(cohort__slug=request.query_params["cohort"])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(
+            CallsCallSerializer(page, many=True, context={"now": now}).data
+        )
+
+    @extend_schema(
+        request=CallsCallWriteSerializer,
+        responses={201: CallsCallSerializer},
+        operation_id="incubator_calls_create",
+        description="Managers create a call with its questions and criteria.",
+    )
+    def post(self, request: Request) -> Response:
+        _calls_ensure_manager(request.user)
+        call = _call_write(request, None)
+        return Response(_call_out(call), status=status.HTTP_201_CREATED)
+
+
+class CallsDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=CallsCallSerializer, operation_id="incubator_calls_retrieve")
+    def get(self, request: Request, slug: str) -> Response:
+        """A published call with its questions and criteria (404 if unpublished)."""
+        call = calls_selectors.call_public_get(slug=slug, user=request.user)
+        return Response(CallsCallSerializer(call, context={"now": timezone.now()}).data)
+
+    @extend_schema(
+        request=CallsCallWriteSerializer,
+        responses=CallsCallSerializer,
+        operation_id="incubator_calls_update",
+        description="Managers change a call. Questions and criteria, when sent, are the "
+        "full lists; they cannot change once applications were submitted.",
+    )
+    def put(self, request: Request, slug: str) -> Response:
+        _calls_ensure_manager(request.user)
+        call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+        return Response(_call_out(_call_write(request, call)))
+
+    @extend_schema(
+        request=CallsCallWriteSerializer,
+        responses=CallsCallSerializer,
+        operation_id="incubator_calls_partial_update",
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        _calls_ensure_manager(request.user)
+        call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+        return Response(_call_out(_call_write(request, call)))
+
+
+class CallsApplicationsOfCallView(APIView):
+    """A call's applications, for the managers, optionally in one status."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=ApplicationStatus.values),
+            OpenApiParameter("page", int),
+        ],
+        responses=CallsApplicationListSerializer(many=True),
+        operation_id="incubator_call_applications_list",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        _calls_ensure_manager(request.user)
+        call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+        wanted = request.query_params.get("status", "")
+        if wanted and wanted not in ApplicationStatus.values:
+            raise exceptions.ValidationError({"status": [_("This is not a known status.")]})
+        rows = calls_selectors.call_applications(call=call, status=wanted).select_related("call")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(
+            CallsApplicationListSerializer(page, many=True).data
+        )
+
+
+def _application_input(request: Request) -> dict:
+    """The request's fields; in multipart, `answers` and `founders` come as JSON text and
+    files of answers as `answer_<question id>`."""
+    data = request.data
+    if hasattr(data, "getlist"):
+        plain = {key: data.get(key) for key in data if not key.startswith("answer_")}
+        if "needed_competences" in data:
+            plain["needed_competences"] = data.getlist("needed_competences")
+        for key in ("answers", "founders"):
+            if isinstance(plain.get(key), str):
+                try:
+                    plain[key] = json.loads(plain[key])
+                except ValueError as error:
+                    raise exceptions.ValidationError({key: [_("Send JSON.")]}) from error
+        return plain
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("Send an object.")]})
+    return dict(data)
+
+
+def _application_data(request: Request, application=None):
+    incoming = CallsApplicationWriteSerializer(data=_application_input(request))
+    incoming.is_valid(raise_exception=True)
+    given = incoming.validated_data
+    answers: dict = dict(given.get("answers") or {})
+    for key, upload in request.FILES.items():
+        if key.startswith("answer_"):
+            answers[key.removeprefix("answer_")] = upload
+
+    def pick(name, default):
+        if name in given:
+            return given[name]
+        return getattr(application, name) if application is not None else default
+
+    if application is not None:
+        founders = [
+            calls_services.FounderData(name=f.name, email=f.email, role=f.role)
+            for f in application.founders.all()
+        ]
+        competences = list(application.needed_competences.all())
+    else:
+        founders, competences = [], []
+    if "founders" in given:
+        founders = [calls_services.FounderData(**row) for row in given["founders"]]
+    data = calls_services.ApplicationData(
+        startup_name=pick("startup_name", ""),
+        sector=pick("sector", None),
+        commune=pick("commune", None),
+        stage=pick("stage", "idea"),
+        idea=pick("idea", ""),
+        market=pick("market", ""),
+        needs=pick("needs", ""),
+        needed_competences=list(given.get("needed_competences", competences)),
+        founders=founders,
+        organisation=pick("organisation", None),
+        answers=answers,
+        pitch_deck=given.get("pitch_deck"),
+    )
+    return given, data
+
+
+def _application_out(pk: int, user) -> dict:
+    return CallsApplicationSerializer(calls_selectors.application_visible_to(pk=pk, user=user)).data
+
+
+class CallsApplicationsView(APIView):
+    """Your applications (as applicant or founder); POST starts a draft."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = CALLS_PARSERS
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses=CallsApplicationListSerializer(many=True),
+        operation_id="incubator_applications_list",
+    )
+    def get(self, request: Request) -> Response:
+        rows = calls_selectors.applications_of(user=request.user).select_related("applicant")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(
+            CallsApplicationListSerializer(page, many=True).data
+        )
+
+    @extend_schema(
+        request={
+            "application/json": CallsApplicationWriteSerializer,
+            "multipart/form-data": CallsApplicationWriteSerializer,
+        },
+        responses={201: CallsApplicationSerializer},
+        operation_id="incubator_applications_create",
+        description="Start a draft application to an open call (`call` is required).",
+    )
+    def post(self, request: Request) -> Response:
+        given, data = _application_data(request)
+        if "call" not in given:
+            raise exceptions.ValidationError({"call": [_("Name the call (its slug).")]})
+        call = given["call"]
+        if not call.published:
+            raise exceptions.NotFound()
+        application = _calls_service(
+            calls_services.application_save, call=call, by=request.user, data=data
+        )
+        return Response(
+            _application_out(application.pk, request.user), status=status.HTTP_201_CREATED
+        )
+
+
+class CallsApplicationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = CALLS_PARSERS
+
+    @extend_schema(
+        responses=CallsApplicationSerializer, operation_id="incubator_applications_retrieve"
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """An application for its team, the managers and its reviewers (404 for others)."""
+        return Response(_application_out(pk, request.user))
+
+    @extend_schema(
+        request={
+            "application/json": CallsApplicationWriteSerializer,
+            "multipart/form-data": CallsApplicationWriteSerializer,
+        },
+        responses=CallsApplicationSerializer,
+        operation_id="incubator_applications_partial_update",
+        description="Change a draft while the call is open (the team only).",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        application = calls_selectors.application_of_team(pk=pk, user=request.user)
+        _given, data = _application_data(request, application)
+        _calls_service(
+            calls_services.application_save,
+            call=application.call,
+            by=request.user,
+            data=data,
+            application=application,
+        )
+        return Response(_application_out(pk, request.user))
+
+
+class CallsApplicationSubmitView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=CallsApplicationSerializer,
+        operation_id="incubator_applications_submit",
+        description="Submit a complete draft before the call closes: 400 naming what is "
+        "missing, or that the call is closed.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = calls_selectors.application_of_team(pk=pk, user=request.user)
+        _calls_service(calls_services.application_submit, application=application, by=request.user)
+        return Response(_application_out(pk, request.user))
+
+
+class CallsApplicationWithdrawView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=CallsApplicationSerializer,
+        operation_id="incubator_applications_withdraw",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = calls_selectors.application_of_team(pk=pk, user=request.user)
+        _calls_service(
+            calls_services.application_withdraw, application=application, by=request.user
+        )
+        return Response(_application_out(pk, request.user))
+
+
+class CallsApplicationPitchDeckView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="incubator_applications_pitch_deck",
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        """The pitch deck, for those who may read the application (404 for others)."""
+        application = calls_selectors.application_visible_to(pk=pk, user=request.user)
+        if not application.pitch_deck:
+            raise exceptions.NotFound()
+        return file_download(
+            application.pitch_deck, name=application.pitch_deck.name.rsplit("/", 1)[-1]
         )

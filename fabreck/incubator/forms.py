@@ -2,18 +2,24 @@
 
 # --- startups ---
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from fabreck.accounts.models import User
-from fabreck.cluster.models import Competence
+from fabreck.cluster.models import Commune, Competence, Sector
 from fabreck.fablab.models import Site
 from fabreck.incubator.models import (
     PHASE_TRANSITIONS,
     WORKING_PHASES,
+    ApplicationStatus,
     Cohort,
     HostingKind,
     Incubation,
+    IncubatorCall,
     Mentor,
+    Question,
+    QuestionKind,
+    StartupStage,
 )
 from fabreck.incubator.services import MentorSessionData, MilestoneData
 
@@ -174,3 +180,335 @@ class MentorSessionForm(forms.Form):
             topics=self.cleaned_data["topics"],
             next_steps=self.cleaned_data.get("next_steps") or "",
         )
+
+
+# --- calls ---
+
+
+_LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class CallsCohortForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    slug = forms.SlugField(
+        label=gettext_lazy("Slug"),
+        max_length=80,
+        required=False,
+        help_text=gettext_lazy("Left empty, it is made from the name."),
+    )
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    starts_on = forms.DateField(
+        label=gettext_lazy("Starts on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=_textarea()
+    )
+
+    def cohort_data(self):
+        from fabreck.incubator.services import CohortData
+
+        return CohortData(**self.cleaned_data)
+
+
+class CallsCallForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        label=gettext_lazy("Cohort"), queryset=Cohort.objects.order_by("-starts_on", "name")
+    )
+    slug = forms.SlugField(label=gettext_lazy("Slug (in the call's address)"), max_length=80)
+    title_en = forms.CharField(label=gettext_lazy("Title (English)"), max_length=200)
+    title_fr = forms.CharField(label=gettext_lazy("Title (French)"), max_length=200, required=False)
+    title_de = forms.CharField(label=gettext_lazy("Title (German)"), max_length=200, required=False)
+    description_en = forms.CharField(
+        label=gettext_lazy("Description (English)"), required=False, widget=_textarea()
+    )
+    description_fr = forms.CharField(
+        label=gettext_lazy("Description (French)"), required=False, widget=_textarea()
+    )
+    description_de = forms.CharField(
+        label=gettext_lazy("Description (German)"), required=False, widget=_textarea()
+    )
+    eligibility_en = forms.CharField(
+        label=gettext_lazy("Eligibility (English)"), required=False, widget=_textarea()
+    )
+    eligibility_fr = forms.CharField(
+        label=gettext_lazy("Eligibility (French)"), required=False, widget=_textarea()
+    )
+    eligibility_de = forms.CharField(
+        label=gettext_lazy("Eligibility (German)"), required=False, widget=_textarea()
+    )
+    opens_at = forms.DateTimeField(
+        label=gettext_lazy("Opens at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_DATETIME),
+        help_text=gettext_lazy("Luxembourg time."),
+    )
+    closes_at = forms.DateTimeField(
+        label=gettext_lazy("Closes at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_DATETIME),
+        help_text=gettext_lazy("Luxembourg time. Applications are refused from this moment."),
+    )
+    score_max = forms.IntegerField(
+        label=gettext_lazy("Highest score"),
+        min_value=1,
+        max_value=100,
+        initial=5,
+        help_text=gettext_lazy("The jury scores each criterion from 0 to this many points."),
+    )
+    published = forms.BooleanField(label=gettext_lazy("Published"), required=False)
+
+    @classmethod
+    def initial_for(cls, call: IncubatorCall) -> dict:
+        return {name: getattr(call, name) for name in cls.base_fields}
+
+    def call_data(self):
+        from fabreck.incubator.services import CallData
+
+        return CallData(**self.cleaned_data)
+
+
+class CallsQuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=QuestionKind.choices)
+    label_en = forms.CharField(label=gettext_lazy("Question (English)"), max_length=300)
+    label_fr = forms.CharField(
+        label=gettext_lazy("Question (French)"), max_length=300, required=False
+    )
+    label_de = forms.CharField(
+        label=gettext_lazy("Question (German)"), max_length=300, required=False
+    )
+    help_text = forms.CharField(label=gettext_lazy("Help text"), max_length=300, required=False)
+    choices = forms.CharField(
+        label=gettext_lazy("Options (one per line)"),
+        required=False,
+        widget=_textarea(4),
+        help_text=gettext_lazy("For a choice question only."),
+    )
+    required = forms.BooleanField(label=gettext_lazy("Required"), required=False, initial=True)
+
+    @classmethod
+    def initial_for(cls, question: Question) -> dict:
+        return {name: getattr(question, name) for name in cls.base_fields}
+
+    def question_data(self):
+        from fabreck.incubator.services import QuestionData
+
+        return QuestionData(**self.cleaned_data)
+
+
+class CallsCriterionForm(forms.Form):
+    label_en = forms.CharField(label=gettext_lazy("Criterion (English)"), max_length=200)
+    label_fr = forms.CharField(
+        label=gettext_lazy("Criterion (French)"), max_length=200, required=False
+    )
+    label_de = forms.CharField(
+        label=gettext_lazy("Criterion (German)"), max_length=200, required=False
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What the jury looks at"), max_length=500, required=False
+    )
+    weight = forms.DecimalField(
+        label=gettext_lazy("Weight"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0.01,
+        initial=1,
+    )
+
+    @classmethod
+    def initial_for(cls, criterion) -> dict:
+        return {name: getattr(criterion, name) for name in cls.base_fields}
+
+    def criterion_data(self):
+        from fabreck.incubator.services import CriterionData
+
+        return CriterionData(**self.cleaned_data)
+
+
+class CallsStatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("All")), *list(ApplicationStatus.choices)],
+        required=False,
+    )
+
+
+class CallsCompetenceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Competence) -> str:
+        return obj.label
+
+
+class CallsSectorField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Sector) -> str:
+        return obj.name
+
+
+class CallsApplicationForm(forms.Form):
+    """The application: the startup, its needs, the call's questions and the pitch deck.
+    Nothing is required to save a draft but a name and a sector; the submission checks
+    the rest (in the service)."""
+
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Existing organisation"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("None: the startup is new"),
+        help_text=gettext_lazy("If the startup is already an organisation of yours."),
+    )
+    startup_name = forms.CharField(label=gettext_lazy("Startup name"), max_length=200)
+    sector = CallsSectorField(
+        label=gettext_lazy("Sector"), queryset=Sector.objects.order_by("position", "slug")
+    )
+    commune = forms.ModelChoiceField(
+        label=gettext_lazy("Commune"), queryset=Commune.objects.order_by("name"), required=False
+    )
+    stage = forms.ChoiceField(label=gettext_lazy("Stage"), choices=StartupStage.choices)
+    idea = forms.CharField(
+        label=gettext_lazy("The idea"), max_length=10000, required=False, widget=_textarea(5)
+    )
+    market = forms.CharField(
+        label=gettext_lazy("The market"), max_length=10000, required=False, widget=_textarea(4)
+    )
+    needs = forms.CharField(
+        label=gettext_lazy("What the team needs"),
+        max_length=10000,
+        required=False,
+        widget=_textarea(3),
+    )
+    needed_competences = CallsCompetenceField(
+        label=gettext_lazy("Competences the team needs"),
+        queryset=Competence.objects.filter(is_active=True).order_by("label_en"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=gettext_lazy("Hold Ctrl (or Cmd) to choose several."),
+    )
+    pitch_deck = forms.FileField(label=gettext_lazy("Pitch deck"), required=False)
+
+    def __init__(self, *args, call: IncubatorCall, user, application=None, **kwargs):
+        from django.conf import settings
+        from django.db.models import Q
+
+        from fabreck.cluster.models import Organisation
+        from fabreck.incubator.selectors import organisations_for_applicant
+
+        super().__init__(*args, **kwargs)
+        self.call = call
+        organisations = organisations_for_applicant(user=user)
+        if application is not None and application.organisation_id:
+            # The organisation the applicant chose stays a choice for the whole team.
+            organisations = Organisation.objects.filter(
+                Q(pk__in=organisations.values("pk")) | Q(pk=application.organisation_id)
+            ).order_by("name")
+        self.fields["organisation"].queryset = organisations
+        if not organisations.exists():
+            del self.fields["organisation"]
+        accept = ",".join(f".{e}" for e in settings.INCUBATOR_UPLOAD_EXTENSIONS)
+        limits = gettext_lazy("Accepted: %(kinds)s; at most %(limit)s MB.") % {
+            "kinds": ", ".join(settings.INCUBATOR_UPLOAD_EXTENSIONS),
+            "limit": f"{settings.INCUBATOR_UPLOAD_MAX_BYTES / 2**20:.0f}",
+        }
+        self.fields["pitch_deck"].widget = forms.ClearableFileInput(attrs={"accept": accept})
+        self.fields["pitch_deck"].help_text = limits
+        self.questions = list(call.questions.all())
+        for question in self.questions:
+            help_text = question.help_text
+            if question.kind == QuestionKind.FILE:
+                field = forms.FileField(
+                    widget=forms.ClearableFileInput(attrs={"accept": accept}), required=False
+                )
+                help_text = f"{help_text} {limits}".strip()
+            elif question.kind == QuestionKind.CHOICE:
+                field = forms.ChoiceField(
+                    choices=[("", "—")] + [(option, option) for option in question.options],
+                    required=False,
+                )
+            elif question.kind == QuestionKind.LONG_TEXT:
+                field = forms.CharField(required=False, max_length=10000, widget=_textarea(4))
+            elif question.kind == QuestionKind.NUMBER:
+                field = forms.CharField(
+                    required=False,
+                    max_length=30,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                )
+            else:
+                field = forms.CharField(required=False, max_length=300)
+            label = question.label
+            if question.required:
+                label = gettext_lazy("%(question)s (required)") % {"question": label}
+            field.label = label
+            field.help_text = help_text
+            self.fields[f"q_{question.pk}"] = field
+
+    @staticmethod
+    def initial_for(application) -> dict:
+        initial = {
+            "organisation": application.organisation_id,
+            "startup_name": application.startup_name,
+            "sector": application.sector_id,
+            "commune": application.commune_id,
+            "stage": application.stage,
+            "idea": application.idea,
+            "market": application.market,
+            "needs": application.needs,
+            "needed_competences": [c.pk for c in application.needed_competences.all()],
+        }
+        for answer in application.answers.all():
+            if answer.number is not None:
+                initial[f"q_{answer.question_id}"] = f"{answer.number.normalize():f}"
+            elif answer.text:
+                initial[f"q_{answer.question_id}"] = answer.text
+        return initial
+
+    def application_data(self, founders: list):
+        from fabreck.incubator.services import ApplicationData
+
+        data = self.cleaned_data
+        answers = {}
+        for question in self.questions:
+            value = data.get(f"q_{question.pk}")
+            if question.kind == QuestionKind.FILE:
+                if value is False:  # "clear" ticked
+                    answers[question.pk] = None
+                elif value:
+                    answers[question.pk] = value
+            else:
+                answers[question.pk] = value or ""
+        return ApplicationData(
+            startup_name=data["startup_name"],
+            sector=data["sector"],
+            commune=data.get("commune"),
+            stage=data["stage"],
+            idea=data.get("idea", ""),
+            market=data.get("market", ""),
+            needs=data.get("needs", ""),
+            needed_competences=list(data.get("needed_competences") or []),
+            founders=founders,
+            organisation=data.get("organisation"),
+            answers=answers,
+            pitch_deck=data.get("pitch_deck") or None,
+        )
+
+
+class CallsFounderForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    role = forms.CharField(label=gettext_lazy("Role in the team"), max_length=120, required=False)
+
+
+CallsFounderFormSet = forms.formset_factory(CallsFounderForm, extra=3, max_num=10, absolute_max=10)
+
+
+def calls_founders_from(formset) -> list:
+    from fabreck.incubator.services import FounderData
+
+    return [
+        FounderData(
+            name=form.cleaned_data.get("name", ""),
+            email=form.cleaned_data.get("email", ""),
+            role=form.cleaned_data.get("role", ""),
+        )
+        for form in formset.forms
+        if form.cleaned_data.get("name") or form.cleaned_data.get("email")
+    ]

@@ -3,7 +3,13 @@
 # --- startups ---
 from django.utils.translation import gettext_lazy as _
 
-from fabreck.core.navigation import NavEntry, has_perm, nav_register
+from fabreck.core.navigation import (
+    NavEntry,
+    authenticated,
+    everyone,
+    has_perm,
+    nav_register,
+)
 
 
 def _startups_is_founder(user: object) -> bool:
@@ -70,6 +76,32 @@ nav_register(
         "incubator:mentoring",
         _startups_is_mentor,
         28,
+        "user",
+    )
+)
+
+
+# --- calls ---
+
+
+nav_register(NavEntry("incubator-calls", _("Incubator calls"), "incubator:calls", everyone, 40))
+nav_register(
+    NavEntry(
+        "incubator-applications-mine",
+        _("My applications"),
+        "incubator:applications-mine",
+        authenticated,
+        27,
+        "user",
+    )
+)
+nav_register(
+    NavEntry(
+        "incubator-calls-manage",
+        _("Calls and cohorts"),
+        "incubator:calls-manage",
+        has_perm("accounts.manage_incubator"),
+        64,
         "user",
     )
 )

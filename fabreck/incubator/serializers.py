@@ -4,18 +4,30 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fabreck.cluster.models import Commune, Competence, Organisation, Sector
 from fabreck.incubator.models import (
     WORKING_PHASES,
+    Answer,
+    Application,
+    ApplicationStatus,
     ChecklistItem,
+    Cohort,
+    Criterion,
+    Founder,
     HostingKind,
     Incubation,
+    IncubatorCall,
     MentorSession,
     Milestone,
     Phase,
     PhaseChange,
+    Question,
+    QuestionKind,
+    StartupStage,
 )
 
 
@@ -164,3 +176,244 @@ class StartupsMentorSessionInputSerializer(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=5, decimal_places=2)
     topics = serializers.CharField()
     next_steps = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- calls ---
+
+
+class CallsQuestionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Give it to keep a question.")
+    kind = serializers.ChoiceField(choices=QuestionKind.choices)
+    label = serializers.CharField(read_only=True)
+    options = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        required=False,
+        help_text="For a choice question: its options.",
+    )
+    required = serializers.BooleanField(default=True)
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "position",
+            "kind",
+            "label",
+            "label_en",
+            "label_fr",
+            "label_de",
+            "help_text",
+            "options",
+            "required",
+        ]
+        read_only_fields = ["position"]
+
+
+class CallsCriterionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Give it to keep a criterion.")
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Criterion
+        fields = [
+            "id",
+            "position",
+            "label",
+            "label_en",
+            "label_fr",
+            "label_de",
+            "description",
+            "weight",
+        ]
+        read_only_fields = ["position"]
+
+
+class CallsCallSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    cohort_name = serializers.CharField(source="cohort.name", read_only=True)
+    title = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    eligibility = serializers.CharField(read_only=True)
+    is_open = serializers.SerializerMethodField()
+    questions = CallsQuestionSerializer(many=True, read_only=True)
+    criteria = CallsCriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = IncubatorCall
+        fields = [
+            "slug",
+            "cohort",
+            "cohort_name",
+            "title",
+            "title_en",
+            "title_fr",
+            "title_de",
+            "description",
+            "description_en",
+            "description_fr",
+            "description_de",
+            "eligibility",
+            "eligibility_en",
+            "eligibility_fr",
+            "eligibility_de",
+            "opens_at",
+            "closes_at",
+            "score_max",
+            "published",
+            "is_open",
+            "questions",
+            "criteria",
+        ]
+
+    def get_is_open(self, call: IncubatorCall) -> bool:
+        return call.is_open_at(self.context["now"])
+
+
+class CallsCallWriteSerializer(serializers.Serializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", queryset=Cohort.objects.all())
+    slug = serializers.SlugField(max_length=80)
+    title_en = serializers.CharField(max_length=200)
+    title_fr = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title_de = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description_en = serializers.CharField(required=False, allow_blank=True)
+    description_fr = serializers.CharField(required=False, allow_blank=True)
+    description_de = serializers.CharField(required=False, allow_blank=True)
+    eligibility_en = serializers.CharField(required=False, allow_blank=True)
+    eligibility_fr = serializers.CharField(required=False, allow_blank=True)
+    eligibility_de = serializers.CharField(required=False, allow_blank=True)
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    score_max = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    published = serializers.BooleanField(required=False)
+    questions = CallsQuestionSerializer(
+        many=True, required=False, help_text="The full list, in order; leave out to keep it."
+    )
+    criteria = CallsCriterionSerializer(
+        many=True, required=False, help_text="The full list, in order; leave out to keep it."
+    )
+
+
+class CallsFounderSerializer(serializers.ModelSerializer):
+    has_account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Founder
+        fields = ["name", "email", "role", "has_account"]
+
+    def get_has_account(self, founder: Founder) -> bool:
+        return founder.user_id is not None
+
+
+class CallsFounderInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    role = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class CallsAnswerSerializer(serializers.ModelSerializer):
+    question = serializers.PrimaryKeyRelatedField(read_only=True)
+    file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Answer
+        fields = ["question", "text", "number", "file"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_file(self, answer: Answer) -> str | None:
+        if not answer.file:
+            return None
+        return reverse("incubator:application-answer-file", args=[answer.application_id, answer.pk])
+
+
+class CallsApplicationListSerializer(serializers.ModelSerializer):
+    call = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sector = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    applicant = serializers.EmailField(source="applicant.email", read_only=True)
+    status = serializers.ChoiceField(choices=ApplicationStatus.choices, read_only=True)
+    stage = serializers.ChoiceField(choices=StartupStage.choices, read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "call",
+            "startup_name",
+            "applicant",
+            "sector",
+            "stage",
+            "status",
+            "submitted_at",
+            "created_at",
+        ]
+
+
+class CallsApplicationSerializer(CallsApplicationListSerializer):
+    commune = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    needed_competences = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    founders = CallsFounderSerializer(many=True, read_only=True)
+    answers = CallsAnswerSerializer(many=True, read_only=True)
+    pitch_deck = serializers.SerializerMethodField()
+
+    class Meta(CallsApplicationListSerializer.Meta):
+        fields = [
+            *CallsApplicationListSerializer.Meta.fields,
+            "commune",
+            "organisation",
+            "idea",
+            "market",
+            "needs",
+            "needed_competences",
+            "founders",
+            "answers",
+            "pitch_deck",
+            "language",
+            "decision_message",
+            "updated_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pitch_deck(self, application: Application) -> str | None:
+        if not application.pitch_deck:
+            return None
+        return reverse("incubator:application-pitch-deck", args=[application.pk])
+
+
+class CallsApplicationWriteSerializer(serializers.Serializer):
+    """A draft: on PATCH, the fields left out keep their value; answers not listed keep
+    theirs. Files (the pitch deck, answers to file questions as `answer_<question id>`)
+    need multipart."""
+
+    call = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=IncubatorCall.objects.all(),
+        required=False,
+        help_text="The call's slug (on creation).",
+    )
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
+    startup_name = serializers.CharField(max_length=200, required=False)
+    sector = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Sector.objects.all(), required=False
+    )
+    commune = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Commune.objects.all(), required=False, allow_null=True
+    )
+    stage = serializers.ChoiceField(choices=StartupStage.choices, required=False)
+    idea = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    market = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    needs = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    needed_competences = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Competence.objects.filter(is_active=True),
+        many=True,
+        required=False,
+    )
+    founders = CallsFounderInputSerializer(many=True, required=False)
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True, max_length=10000),
+        required=False,
+        help_text="Question id → answer (text, a number, or one of the options); null clears.",
+    )
+    pitch_deck = serializers.FileField(required=False)

@@ -3,21 +3,34 @@ sends its e-mails on commit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from dataclasses import dataclass as _startups_dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from pathlib import PurePath as _StartupsPath
+from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from fabreck.accounts.models import User
-from fabreck.cluster.models import Commune, Competence, NaceClass, Organisation, OrganisationPerson
+from fabreck.cluster.models import (
+    Commune,
+    Competence,
+    NaceClass,
+    Organisation,
+    OrganisationPerson,
+    Sector,
+)
 from fabreck.cluster.services import (
     OrganisationData,
     membership_decide,
@@ -27,19 +40,33 @@ from fabreck.cluster.services import (
 from fabreck.fablab.models import PriceGroup, Site
 from fabreck.fablab.services import organisation_price_group_set, prepaid_hours_grant
 from fabreck.incubator.models import (
+    APPLICATION_TRANSITIONS,
     EXIT_PHASES,
     PHASE_TRANSITIONS,
     WORKING_PHASES,
+    Answer,
     Application,
     ChecklistItem,
+    Cohort,
+    Criterion,
+    Founder,
     HostingKind,
     Incubation,
+    IncubatorCall,
     Mentor,
     MentorSession,
     Milestone,
     PhaseChange,
+    Question,
+    QuestionKind,
+    StartupStage,
 )
-from fabreck.incubator.selectors import user_manages_incubator
+from fabreck.incubator.selectors import (
+    call_applications_submitted,
+    organisations_for_applicant,
+    user_in_application_team,
+    user_manages_incubator,
+)
 from fabreck.incubator.selectors import (
     user_mentors as _startups_user_mentors,
 )
@@ -590,3 +617,751 @@ def mentor_session_log(
             next_steps=data.next_steps.strip(),
             logged_by=by,
         )
+
+
+# --- calls ---
+
+
+MAX_FOUNDERS = 10
+
+
+@dataclass(frozen=True)
+class CohortData:
+    name: str
+    slug: str
+    year: int
+    starts_on: date
+    description: str = ""
+
+
+def cohort_create(*, by: User, data: CohortData) -> Cohort:
+    """A new cohort (its slug is unique)."""
+    _ensure_manager(by)
+    slug = data.slug or slugify(data.name)[:80]
+    if not slug:
+        raise ValidationError({"slug": [_("Give the cohort a slug (letters, digits, dashes).")]})
+    with transaction.atomic():
+        if Cohort.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": [_("Another cohort already uses this slug.")]})
+        return Cohort.objects.create(
+            name=data.name,
+            slug=slug,
+            year=data.year,
+            starts_on=data.starts_on,
+            description=data.description,
+        )
+
+
+@dataclass(frozen=True)
+class CallData:
+    cohort: Cohort
+    slug: str
+    title_en: str
+    opens_at: datetime
+    closes_at: datetime
+    title_fr: str = ""
+    title_de: str = ""
+    description_en: str = ""
+    description_fr: str = ""
+    description_de: str = ""
+    eligibility_en: str = ""
+    eligibility_fr: str = ""
+    eligibility_de: str = ""
+    score_max: int = 5
+    published: bool = False
+
+
+def _call_data_check(data: CallData, *, call: IncubatorCall | None) -> None:
+    problems: dict[str, list[str]] = {}
+    if not data.title_en.strip():
+        problems.setdefault("title_en", []).append(_("Give the call an English title."))
+    if data.closes_at <= data.opens_at:
+        problems.setdefault("closes_at", []).append(_("The call must close after it opens."))
+    if not 1 <= data.score_max <= 100:
+        problems.setdefault("score_max", []).append(
+            _("The highest score is between 1 and 100 points.")
+        )
+    if not data.slug:
+        problems.setdefault("slug", []).append(_("Give the call a slug (letters, digits, dashes)."))
+    elif (
+        IncubatorCall.objects.filter(slug=data.slug).exclude(pk=call.pk if call else None).exists()
+    ):
+        problems.setdefault("slug", []).append(_("Another call already uses this slug."))
+    if (
+        call is not None
+        and data.score_max != call.score_max
+        and call_applications_submitted(call=call)
+    ):
+        problems.setdefault("score_max", []).append(
+            _(
+                "The scale cannot change once applications are submitted: "
+                "the jury scores them on it."
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+
+
+def call_create(*, by: User, data: CallData) -> IncubatorCall:
+    """A new call of a cohort, unpublished unless told otherwise."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        _call_data_check(data, call=None)
+        return IncubatorCall.objects.create(created_by=by, **data.__dict__)
+
+
+def call_update(*, call: IncubatorCall, by: User, data: CallData) -> IncubatorCall:
+    """Change a call's texts, dates, scale or publication."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        call = call_locked(call.pk)
+        _call_data_check(data, call=call)
+        for name, value in data.__dict__.items():
+            setattr(call, name, value)
+        call.save()
+    return call
+
+
+def call_locked(pk: int) -> IncubatorCall:
+    """The call's row, locked until the transaction ends: its question and criterion
+    edits, and the saves and submissions of its applications, take turns on it."""
+    return IncubatorCall.objects.select_for_update().get(pk=pk)
+
+
+def _ensure_structure_editable(call: IncubatorCall) -> None:
+    if call_applications_submitted(call=call):
+        raise ValidationError(
+            _(
+                "Applications have been submitted to this call: its questions and criteria "
+                "can no longer change, so that every team and every reviewer see the same call."
+            ),
+            code="call_has_submissions",
+        )
+
+
+@dataclass(frozen=True)
+class QuestionData:
+    kind: str
+    label_en: str
+    label_fr: str = ""
+    label_de: str = ""
+    help_text: str = ""
+    choices: str = ""
+    required: bool = True
+
+
+def _question_data_check(data: QuestionData) -> None:
+    problems: dict[str, list[str]] = {}
+    if data.kind not in QuestionKind.values:
+        problems["kind"] = [_("Choose a kind of question.")]
+    if not data.label_en.strip():
+        problems["label_en"] = [_("Write the question in English.")]
+    if data.kind == QuestionKind.CHOICE and not [
+        line for line in data.choices.splitlines() if line.strip()
+    ]:
+        problems["choices"] = [_("A choice question needs its options, one per line.")]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _question_fields(data: QuestionData) -> dict[str, Any]:
+    fields = dict(data.__dict__)
+    if data.kind != QuestionKind.CHOICE:
+        fields["choices"] = ""
+    else:
+        fields["choices"] = "\n".join(
+            line.strip() for line in data.choices.splitlines() if line.strip()
+        )
+    return fields
+
+
+def question_add(*, call: IncubatorCall, by: User, data: QuestionData) -> Question:
+    """A new question at the end of the call's list."""
+    _ensure_manager(by)
+    _question_data_check(data)
+    with transaction.atomic():
+        call = call_locked(call.pk)
+        _ensure_structure_editable(call)
+        last = call.questions.aggregate(last=Max("position"))["last"]
+        return Question.objects.create(
+            call=call, position=0 if last is None else last + 1, **_question_fields(data)
+        )
+
+
+def question_update(*, question: Question, by: User, data: QuestionData) -> Question:
+    _ensure_manager(by)
+    _question_data_check(data)
+    with transaction.atomic():
+        call_locked(question.call_id)
+        _ensure_structure_editable(question.call)
+        for name, value in _question_fields(data).items():
+            setattr(question, name, value)
+        question.save()
+    return question
+
+
+def _renumber(rows: list) -> None:
+    for position, row in enumerate(rows):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+
+
+def question_move(*, question: Question, by: User, up: bool) -> None:
+    """Move a question one place up or down in its call's list."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        call_locked(question.call_id)
+        _ensure_structure_editable(question.call)
+        rows = list(Question.objects.filter(call_id=question.call_id).order_by("position", "pk"))
+        index = next(i for i, row in enumerate(rows) if row.pk == question.pk)
+        other = index - 1 if up else index + 1
+        if 0 <= other < len(rows):
+            rows[index], rows[other] = rows[other], rows[index]
+        _renumber(rows)
+
+
+def question_remove(*, question: Question, by: User) -> None:
+    _ensure_manager(by)
+    with transaction.atomic():
+        call_locked(question.call_id)
+        _ensure_structure_editable(question.call)
+        call_id = question.call_id
+        question.delete()
+        _renumber(list(Question.objects.filter(call_id=call_id).order_by("position", "pk")))
+
+
+@dataclass(frozen=True)
+class CriterionData:
+    label_en: str
+    weight: Decimal
+    label_fr: str = ""
+    label_de: str = ""
+    description: str = ""
+
+
+def _criterion_data_check(data: CriterionData) -> None:
+    problems: dict[str, list[str]] = {}
+    if not data.label_en.strip():
+        problems["label_en"] = [_("Name the criterion in English.")]
+    if data.weight is None or not (Decimal("0.01") <= data.weight <= Decimal("999.99")):
+        problems["weight"] = [_("A weight is between 0.01 and 999.99.")]
+    if problems:
+        raise ValidationError(problems)
+
+
+def criterion_add(*, call: IncubatorCall, by: User, data: CriterionData) -> Criterion:
+    _ensure_manager(by)
+    _criterion_data_check(data)
+    with transaction.atomic():
+        call = call_locked(call.pk)
+        _ensure_structure_editable(call)
+        last = call.criteria.aggregate(last=Max("position"))["last"]
+        return Criterion.objects.create(
+            call=call, position=0 if last is None else last + 1, **data.__dict__
+        )
+
+
+def criterion_update(*, criterion: Criterion, by: User, data: CriterionData) -> Criterion:
+    _ensure_manager(by)
+    _criterion_data_check(data)
+    with transaction.atomic():
+        call_locked(criterion.call_id)
+        _ensure_structure_editable(criterion.call)
+        for name, value in data.__dict__.items():
+            setattr(criterion, name, value)
+        criterion.save()
+    return criterion
+
+
+def criterion_remove(*, criterion: Criterion, by: User) -> None:
+    _ensure_manager(by)
+    with transaction.atomic():
+        call_locked(criterion.call_id)
+        _ensure_structure_editable(criterion.call)
+        call_id = criterion.call_id
+        criterion.delete()
+        _renumber(list(Criterion.objects.filter(call_id=call_id).order_by("position", "pk")))
+
+
+# Applications ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FounderData:
+    name: str
+    email: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class ApplicationData:
+    startup_name: str
+    sector: Sector | None
+    commune: Commune | None = None
+    stage: str = StartupStage.IDEA
+    idea: str = ""
+    market: str = ""
+    needs: str = ""
+    needed_competences: list[Competence] = field(default_factory=list)
+    founders: list[FounderData] = field(default_factory=list)
+    organisation: Organisation | None = None
+    # Question pk → the answer: text, a number as text, an option, or an uploaded file;
+    # a question left out keeps its answer, None or "" clears it.
+    answers: dict[int, Any] = field(default_factory=dict)
+    # A new pitch deck, or None to keep the one uploaded before.
+    pitch_deck: Any = None
+
+
+def upload_check(upload, *, field_name: str) -> None:
+    """A founder's file must be of an accepted kind, not empty and not too large."""
+    allowed = {extension.lower() for extension in settings.INCUBATOR_UPLOAD_EXTENSIONS}
+    limit = settings.INCUBATOR_UPLOAD_MAX_BYTES
+    name = Path(getattr(upload, "name", "") or "").name
+    extension = Path(name).suffix.lower().lstrip(".")
+    if extension not in allowed:
+        message = _("“%(name)s”: files of this type are not accepted (accepted: %(kinds)s).") % {
+            "name": name,
+            "kinds": ", ".join(sorted(allowed)),
+        }
+    elif upload.size is None or upload.size > limit:
+        message = _("“%(name)s” is too large: at most %(limit)s MB.") % {
+            "name": name,
+            "limit": f"{limit / 2**20:.0f}",
+        }
+    elif upload.size == 0:
+        message = _("“%(name)s” is empty.") % {"name": name}
+    else:
+        return
+    raise ValidationError({field_name: [message]})
+
+
+def answer_field_name(question: Question) -> str:
+    return f"q_{question.pk}"
+
+
+def _is_upload(value: Any) -> bool:
+    return hasattr(value, "read") and hasattr(value, "size")
+
+
+def _answer_parse(question: Question, value: Any) -> dict[str, Any]:
+    """The stored form of an answer (text, number or file), or a ValidationError keyed
+    by the question's field name."""
+    name = answer_field_name(question)
+    empty = {"text": "", "number": None, "file": None}
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return empty
+    if question.kind == QuestionKind.FILE:
+        if not _is_upload(value):
+            raise ValidationError({name: [_("Upload a file.")]})
+        upload_check(value, field_name=name)
+        return {**empty, "file": value}
+    if _is_upload(value):
+        raise ValidationError({name: [_("This question takes no file.")]})
+    text = str(value).strip()
+    if question.kind == QuestionKind.NUMBER:
+        try:
+            number = Decimal(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or abs(number) >= Decimal("1e12"):
+            raise ValidationError({name: [_("Enter a number, such as 12 or 12.5.")]})
+        return {**empty, "number": number.quantize(Decimal("0.01"))}
+    if question.kind == QuestionKind.CHOICE:
+        if text not in question.options:
+            raise ValidationError({name: [_("Choose one of the options.")]})
+        return {**empty, "text": text}
+    limit = 300 if question.kind == QuestionKind.SHORT_TEXT else 10000
+    if len(text) > limit:
+        raise ValidationError({name: [_("Keep it under %(limit)s characters.") % {"limit": limit}]})
+    return {**empty, "text": text}
+
+
+def _application_data_check(
+    *,
+    data: ApplicationData,
+    by: User,
+    applicant: User,
+    questions: list[Question],
+    kept_organisation_id: int | None = None,
+) -> tuple[list[FounderData], dict[int, dict[str, Any]]]:
+    """Every field of a draft is checked (required ones only on submission); the answers
+    parsed. Raises one ValidationError naming every problem."""
+    problems: dict[str, list[str]] = {}
+    if not data.startup_name.strip():
+        problems["startup_name"] = [_("Give the startup's name (a working name is fine).")]
+    elif len(data.startup_name) > 200:
+        problems["startup_name"] = [_("Keep the name under 200 characters.")]
+    if data.sector is None:
+        problems["sector"] = [_("Choose the startup's sector.")]
+    if data.stage not in StartupStage.values:
+        problems["stage"] = [_("Choose the startup's stage.")]
+    if (
+        data.organisation is not None
+        and data.organisation.pk != kept_organisation_id
+        and not organisations_for_applicant(user=by).filter(pk=data.organisation.pk).exists()
+    ):
+        problems["organisation"] = [
+            _("You may only apply with an organisation you own or administer.")
+        ]
+    founders: list[FounderData] = []
+    seen: set[str] = set()
+    for founder in data.founders:
+        name, email = founder.name.strip(), founder.email.strip().lower()
+        if not name and not email:
+            continue
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.setdefault("founders", []).append(
+                _("“%(email)s” is not an e-mail address.") % {"email": founder.email or name}
+            )
+            continue
+        if not name:
+            problems.setdefault("founders", []).append(
+                _("Give the name of the founder with the e-mail %(email)s.") % {"email": email}
+            )
+            continue
+        if email in seen:
+            problems.setdefault("founders", []).append(
+                _("%(email)s is listed twice.") % {"email": email}
+            )
+            continue
+        seen.add(email)
+        founders.append(FounderData(name=name[:200], email=email, role=founder.role.strip()[:120]))
+    if applicant.email.lower() not in seen:
+        # The applicant is always one of the founders.
+        founders.insert(
+            0, FounderData(name=applicant.display_name[:200], email=applicant.email.lower())
+        )
+    if len(founders) > MAX_FOUNDERS:
+        problems.setdefault("founders", []).append(
+            _("List at most %(count)s founders.") % {"count": MAX_FOUNDERS}
+        )
+    by_pk = {question.pk: question for question in questions}
+    answers: dict[int, dict[str, Any]] = {}
+    for key, value in data.answers.items():
+        question = by_pk.get(int(key)) if str(key).isdigit() else None
+        if question is None:
+            problems.setdefault("answers", []).append(
+                _("The call has no question %(key)s.") % {"key": key}
+            )
+            continue
+        try:
+            answers[question.pk] = _answer_parse(question, value)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                problems.setdefault(name, []).extend(messages)
+    if data.pitch_deck is not None:
+        try:
+            upload_check(data.pitch_deck, field_name="pitch_deck")
+        except ValidationError as error:
+            problems.setdefault("pitch_deck", []).extend(error.message_dict["pitch_deck"])
+    if problems:
+        raise ValidationError(problems)
+    return founders, answers
+
+
+def _ensure_call_open(call: IncubatorCall) -> None:
+    now = timezone.now()
+    if not call.published or now < call.opens_at:
+        raise ValidationError(
+            _("This call is not open for applications yet."), code="call_not_open"
+        )
+    if now >= call.closes_at:
+        raise ValidationError(
+            _("This call closed on %(date)s: applications are no longer accepted.")
+            % {"date": timezone.localtime(call.closes_at).strftime("%d.%m.%Y %H:%M")},
+            code="call_closed",
+        )
+
+
+def _stored_remove(names: list[str]) -> None:
+    storage = Application._meta.get_field("pitch_deck").storage
+    for name in names:
+        storage.delete(name)
+
+
+def _file_save(field_file, upload, stored: list[str]) -> None:
+    """Save under a random folder, keeping the original (sanitised) name for downloads."""
+    name = Path(upload.name).name[-120:]
+    field_file.save(f"{uuid4().hex}/{name}", upload, save=False)
+    stored.append(field_file.name)
+
+
+def application_save(
+    *,
+    call: IncubatorCall,
+    by: User,
+    data: ApplicationData,
+    application: Application | None = None,
+) -> Application:
+    """Create or update a draft application while the call is open. Only the team edits
+    it, and only as a draft. Nothing is stored unless everything given is valid."""
+    if application is not None and not user_in_application_team(user=by, application=application):
+        raise PermissionDenied(_("Only the founding team may edit its application."))
+    stored: list[str] = []
+    replaced: list[str] = []
+    try:
+        with transaction.atomic():
+            call = call_locked(call.pk)
+            if application is None:
+                if Application.objects.filter(call=call, applicant=by).exists():
+                    raise ValidationError(
+                        _("You already applied to this call: open your application to edit it."),
+                        code="already_applied",
+                    )
+                application = Application(call=call, applicant=by, language=by.preferred_language)
+            else:
+                application = Application.objects.select_for_update().get(pk=application.pk)
+                if application.call_id != call.pk:
+                    raise ValidationError(_("This application belongs to another call."))
+                if application.status != Application.Status.DRAFT:
+                    raise ValidationError(
+                        _("A %(status)s application can no longer be edited.")
+                        % {"status": application.get_status_display().lower()},
+                        code="not_draft",
+                    )
+            _ensure_call_open(call)
+            questions = list(call.questions.all())
+            founders, answers = _application_data_check(
+                data=data,
+                by=by,
+                applicant=application.applicant,
+                questions=questions,
+                # A founder editing the draft keeps the organisation the applicant chose.
+                kept_organisation_id=application.organisation_id,
+            )
+            application.startup_name = data.startup_name.strip()
+            application.sector = data.sector
+            application.commune = data.commune
+            application.stage = data.stage
+            application.idea = data.idea.strip()
+            application.market = data.market.strip()
+            application.needs = data.needs.strip()
+            application.organisation = data.organisation
+            if data.pitch_deck is not None:
+                if application.pitch_deck:
+                    replaced.append(application.pitch_deck.name)
+                _file_save(application.pitch_deck, data.pitch_deck, stored)
+            application.save()
+            application.needed_competences.set(data.needed_competences)
+            _founders_store(application, founders)
+            existing = {answer.question_id: answer for answer in application.answers.all()}
+            for question_pk, parsed in answers.items():
+                answer = existing.get(question_pk)
+                empty = not parsed["text"] and parsed["number"] is None and parsed["file"] is None
+                if answer is None and empty:
+                    continue
+                if answer is None:
+                    answer = Answer(application=application, question_id=question_pk)
+                if answer.file and (empty or parsed["file"] is not None or parsed["text"]):
+                    replaced.append(answer.file.name)
+                    answer.file = ""
+                if empty:
+                    answer.delete()
+                    continue
+                answer.text = parsed["text"]
+                answer.number = parsed["number"]
+                if parsed["file"] is not None:
+                    _file_save(answer.file, parsed["file"], stored)
+                answer.save()
+            transaction.on_commit(lambda names=tuple(replaced): _stored_remove(list(names)))
+    except IntegrityError as error:
+        # Two first saves of the same founder at once: the database keeps one.
+        _stored_remove(stored)
+        raise ValidationError(
+            _("You already applied to this call: open your application to edit it."),
+            code="already_applied",
+        ) from error
+    except BaseException:
+        _stored_remove(stored)
+        raise
+    return application
+
+
+def _founders_store(application: Application, founders: list[FounderData]) -> None:
+    """The team as listed: founders with an account under their e-mail are linked to it."""
+    emails = [founder.email for founder in founders]
+    match = Q()
+    for email in emails:
+        match |= Q(email__iexact=email)
+    accounts = {user.email.lower(): user for user in User.objects.filter(match, is_active=True)}
+    application.founders.exclude(email__in=emails).delete()
+    current = {founder.email.lower(): founder for founder in application.founders.all()}
+    for data in founders:
+        founder = current.get(data.email) or Founder(application=application, email=data.email)
+        founder.name, founder.role = data.name, data.role
+        founder.user = accounts.get(data.email)
+        founder.save()
+
+
+def application_submit_problems(*, application: Application) -> dict[str, list[str]]:
+    """What is missing before the application may be submitted (empty when nothing)."""
+    problems: dict[str, list[str]] = {}
+    required_text = {
+        "startup_name": _("Give the startup's name."),
+        "idea": _("Describe the idea."),
+        "market": _("Describe the market."),
+        "needs": _("Say what the team needs."),
+    }
+    for name, message in required_text.items():
+        if not getattr(application, name).strip():
+            problems[name] = [message]
+    if application.sector_id is None:
+        problems["sector"] = [_("Choose the startup's sector.")]
+    answered = {
+        answer.question_id
+        for answer in application.answers.all()
+        if answer.text or answer.number is not None or answer.file
+    }
+    for question in application.call.questions.all():
+        if question.required and question.pk not in answered:
+            problems[answer_field_name(question)] = [
+                _("Answer this question: %(question)s") % {"question": question.label}
+            ]
+    return problems
+
+
+def application_submit(*, application: Application, by: User) -> Application:
+    """Submit a complete draft before the call closes (server time); the applicant gets a
+    confirmation e-mail in their language. Nothing changes when something is missing."""
+    from fabreck.incubator.mail import calls_application_submitted_mail
+
+    if not user_in_application_team(user=by, application=application):
+        raise PermissionDenied(_("Only the founding team may submit its application."))
+    with transaction.atomic():
+        # The call's row first (as its question edits do): a submission and a change of the
+        # questions do not cross.
+        call_locked(application.call_id)
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call", "applicant")
+            .get(pk=application.pk)
+        )
+        if application.status != Application.Status.DRAFT:
+            raise ValidationError(
+                _("This application is already %(status)s.")
+                % {"status": application.get_status_display().lower()},
+                code="not_draft",
+            )
+        _ensure_call_open(application.call)
+        problems = application_submit_problems(application=application)
+        if problems:
+            raise ValidationError(problems)
+        application.status = Application.Status.SUBMITTED
+        application.submitted_at = timezone.now()
+        application.language = application.applicant.preferred_language or application.language
+        application.save(update_fields=["status", "submitted_at", "language", "updated_at"])
+        calls_application_submitted_mail(application=application)
+    return application
+
+
+def application_withdraw(*, application: Application, by: User) -> Application:
+    """The team withdraws its application (a draft, or one not decided yet)."""
+    if not user_in_application_team(user=by, application=application):
+        raise PermissionDenied(_("Only the founding team may withdraw its application."))
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if "withdrawn" not in APPLICATION_TRANSITIONS[application.status]:
+            raise ValidationError(
+                _("A %(status)s application can no longer be withdrawn.")
+                % {"status": application.get_status_display().lower()},
+                code="not_withdrawable",
+            )
+        application.status = Application.Status.WITHDRAWN
+        application.save(update_fields=["status", "updated_at"])
+    return application
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    """A question in a call's full list (the API sends the list): `pk` names one to keep."""
+
+    data: QuestionData
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class CriterionItem:
+    data: CriterionData
+    pk: int | None = None
+
+
+def _items_check(items, checker, existing: set[int], name: str) -> None:
+    problems: list[str] = []
+    seen: set[int] = set()
+    for index, item in enumerate(items, start=1):
+        try:
+            checker(item.data)
+        except ValidationError as error:
+            for field_name, messages in error.message_dict.items():
+                problems.extend(f"{index}. {field_name}: {message}" for message in messages)
+        if item.pk is not None:
+            if item.pk not in existing or item.pk in seen:
+                problems.append(
+                    _("%(index)s. This call has no such item (%(pk)s).")
+                    % {"index": index, "pk": item.pk}
+                )
+            seen.add(item.pk)
+    if problems:
+        raise ValidationError({name: problems})
+
+
+def call_save(
+    *,
+    by: User,
+    data: CallData,
+    call: IncubatorCall | None = None,
+    questions: list[QuestionItem] | None = None,
+    criteria: list[CriterionItem] | None = None,
+) -> IncubatorCall:
+    """Create or update a call with, when given, its full lists of questions and criteria
+    (in order; listed ones kept and changed, new ones added, the others removed), all in
+    one transaction: nothing changes unless everything is valid."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        if call is None:
+            call = call_create(by=by, data=data)
+        else:
+            call = call_update(call=call, by=by, data=data)
+        if questions is not None:
+            current = {q.pk: q for q in call.questions.all()}
+            _items_check(questions, _question_data_check, set(current), "questions")
+            if _structure_changes(current, questions, _question_fields):
+                _ensure_structure_editable(call)
+            kept = {item.pk for item in questions if item.pk}
+            Question.objects.filter(call=call).exclude(pk__in=kept).delete()
+            for position, item in enumerate(questions):
+                row = current.get(item.pk) if item.pk else Question(call=call)
+                for name, value in _question_fields(item.data).items():
+                    setattr(row, name, value)
+                row.position = position
+                row.save()
+        if criteria is not None:
+            current = {c.pk: c for c in call.criteria.all()}
+            _items_check(criteria, _criterion_data_check, set(current), "criteria")
+            if _structure_changes(current, criteria, lambda data: dict(data.__dict__)):
+                _ensure_structure_editable(call)
+            kept = {item.pk for item in criteria if item.pk}
+            Criterion.objects.filter(call=call).exclude(pk__in=kept).delete()
+            for position, item in enumerate(criteria):
+                row = current.get(item.pk) if item.pk else Criterion(call=call)
+                for name, value in item.data.__dict__.items():
+                    setattr(row, name, value)
+                row.position = position
+                row.save()
+    return call
+
+
+def _structure_changes(current: dict, items: list, fields_of) -> bool:
+    """Whether the list differs from what the call has (same rows, order and values is no
+    change, so a client may send a call back as it read it)."""
+    if [item.pk for item in items] != list(current):
+        return True
+    for item in items:
+        row = current[item.pk]
+        for name, value in fields_of(item.data).items():
+            if getattr(row, name) != value:
+                return True
+    return False
