@@ -495,7 +495,7 @@ def _decision_mail(application: Application) -> None:
             {
                 "application": application,
                 "call": application.call,
-                "site_url": settings.SITE_URL + reverse("home"),
+                "site_url": settings.SITE_URL + reverse("core:home"),
             },
         )
         subject, _blank, body = text.strip().partition("\n")
