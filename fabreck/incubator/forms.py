@@ -43,6 +43,7 @@ class ReviewAssignForm(forms.Form):
         self.fields["application"].queryset = Application.objects.filter(
             call=call, status=Application.Status.SUBMITTED
         ).order_by("startup_name", "pk")
+        self.fields["application"].label_from_instance = lambda a: a.startup_name
 
     def clean(self):
         data = super().clean()

@@ -76,6 +76,13 @@ def _review_page(request, review, *, conflict_form=None, score_form=None, status
             "conflict_form": conflict_form or ReviewConflictForm(),
             "score_form": score_form,
             "writable": writable,
+            # A refusal whose form is not on the page any more (the reviewer abstained).
+            "refusals": []
+            if writable
+            else [
+                *(conflict_form.non_field_errors() if conflict_form else []),
+                *(score_form.non_field_errors() if score_form.is_bound else []),
+            ],
             "application_url": _application_page_url(review.application_id),
         },
         status=status,

@@ -21,7 +21,7 @@ from fabreck.incubator.models import Application, Incubation
 from fabreck.incubator.services import application_decide
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
-from tests.incubator.helpers import application_make, call_make
+from tests.incubator.helpers import application_make, call_make, cohort_make
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -62,10 +62,12 @@ def test_many_managers_accepting_at_once_give_one_decision_and_one_incubation():
 
 
 def test_accept_and_decline_at_once_give_one_answer():
+    cohort = cohort_make()
     for round_ in range(4):
         first, second = _managers(2)
         application = application_make(
-            call=call_make(by=first, slug=f"race-{round_}"), startup_name=f"Race {round_}"
+            call=call_make(by=first, slug=f"race-{round_}", cohort=cohort),
+            startup_name=f"Race {round_}",
         )
 
         outcomes = run_at_once(
