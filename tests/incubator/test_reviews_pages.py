@@ -270,3 +270,24 @@ def test_the_decision_page_is_a_404_for_non_managers(client, manager, applicatio
         )
         assert response.status_code == 404
     assert Application.objects.get(pk=application.pk).status == "submitted"
+
+
+def test_my_reviews_and_a_review_page_stay_in_few_queries(
+    client, manager, call, django_assert_max_num_queries
+):
+    reviewer = UserFactory()
+    other_call = call_make(by=manager, slug="second", cohort=call.cohort)
+    reviews = [
+        assigned(application_make(call=c, startup_name=f"S{n}-{c.slug}"), manager, reviewer)
+        for n in range(5)
+        for c in (call, other_call)
+    ]
+    client.force_login(reviewer)
+
+    with django_assert_max_num_queries(10):
+        html = client.get("/incubator/reviews/").content.decode()
+    assert html.count('data-testid="my-review"') == 10
+    assert html.count('data-testid="review-call"') == 2
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/incubator/reviews/{reviews[0].pk}/")
+    assert page.status_code == 200
