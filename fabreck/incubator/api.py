@@ -6,7 +6,9 @@ from __future__ import annotations
 # ruff: noqa: RUF100  (the section's imports are hoisted when the lanes merge)
 from django.core.exceptions import ValidationError as DjangoValidationError  # noqa: E402
 from django.http import Http404  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 from drf_spectacular.utils import extend_schema  # noqa: E402
+from rest_framework import exceptions, status  # noqa: E402
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser  # noqa: E402
 from rest_framework.permissions import IsAuthenticated  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
@@ -18,9 +20,11 @@ from fabreck.incubator import selectors as review_selectors  # noqa: E402
 from fabreck.incubator import services as review_services  # noqa: E402
 from fabreck.incubator.models import Application, IncubatorCall  # noqa: E402
 from fabreck.incubator.serializers import (  # noqa: E402
+    AssignInputSerializer,
     ConflictInputSerializer,
     DecisionInputSerializer,
     DecisionSerializer,
+    ManagerReviewSerializer,
     RankingSerializer,
     ReviewDetailSerializer,
     ReviewSerializer,
@@ -175,3 +179,51 @@ class ApplicationDecisionView(APIView):
         )
         application = Application.objects.select_related("incubation").get(pk=application.pk)
         return Response(DecisionSerializer(application).data)
+
+
+class ApplicationReviewsView(APIView):
+    """An application's reviews with every score (managers only; 404 for anyone else);
+    POST assigns a reviewer."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = REVIEW_PARSERS
+
+    @extend_schema(
+        responses=ManagerReviewSerializer(many=True),
+        operation_id="incubator_applications_reviews_list",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        application = review_selectors.application_for_decision(pk=pk, user=request.user)
+        return Response(ManagerReviewSerializer(application.reviews.all(), many=True).data)
+
+    @extend_schema(
+        request=AssignInputSerializer,
+        responses={201: ManagerReviewSerializer},
+        operation_id="incubator_applications_reviews_assign",
+        description="Assign a reviewer, given by `email` (any active account) or by user "
+        "`reviewer` id, to a submitted application. Refused: a founder of the team, a "
+        "reviewer already assigned, a closed round.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = review_selectors.application_for_decision(pk=pk, user=request.user)
+        data = AssignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email, reviewer_id = data.validated_data.get("email"), data.validated_data.get("reviewer")
+        reviewer = None
+        if email:
+            reviewer = review_selectors.reviewer_by_email(email=email)
+        elif reviewer_id:
+            reviewer = review_selectors.User.objects.filter(pk=reviewer_id, is_active=True).first()
+        if reviewer is None:
+            raise exceptions.ValidationError(
+                {"email": [_("No active account uses this e-mail address.")]}
+                if email or not reviewer_id
+                else {"reviewer": [_("No active account has this id.")]}
+            )
+        review = _reviews_call(
+            review_services.review_assign,
+            application=application,
+            reviewer=reviewer,
+            by=request.user,
+        )
+        return Response(ManagerReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -32,4 +32,9 @@ urlpatterns += [
         api.ApplicationDecisionView.as_view(),
         name="api-incubator-application-decision",
     ),
+    path(
+        "applications/<int:pk>/reviews/",
+        api.ApplicationReviewsView.as_view(),
+        name="api-incubator-application-reviews",
+    ),
 ]

@@ -148,3 +148,39 @@ class DecisionSerializer(serializers.Serializer):
         """The startup's incubation, once accepted."""
         incubation = getattr(application, "incubation", None)
         return incubation.pk if incubation is not None else None
+
+
+class ReviewerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.email
+
+
+class ManagerReviewSerializer(serializers.ModelSerializer):
+    """A review as the manager sees it: every score, whatever the round."""
+
+    status = serializers.ChoiceField(choices=ReviewStatus.choices)
+    reviewer = ReviewerRefSerializer()
+    scores = ScoreSerializer(many=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "reviewer",
+            "status",
+            "conflict_reason",
+            "comment",
+            "submitted_at",
+            "scores",
+        ]
+
+
+class AssignInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False)
+    reviewer = serializers.IntegerField(
+        required=False, help_text="A user's id, instead of an e-mail."
+    )

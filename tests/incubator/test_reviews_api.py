@@ -206,3 +206,30 @@ def test_the_schema_describes_the_review_endpoints_without_warnings(tmp_path):
         "/api/v1/incubator/applications/{id}/decision/",
     ):
         assert path in text
+
+
+def test_managers_assign_and_read_every_score_while_reviewers_cannot(manager, application, call):
+    url = f"/api/v1/incubator/applications/{application.pk}/reviews/"
+    first = scored(application, manager, 2, 3, 4)
+    jury = UserFactory(email="jury@example.lu")
+
+    created = _api(manager).post(url, {"email": "jury@example.lu"})
+    assert created.status_code == 201, created.json()
+    assert created.json()["reviewer"]["email"] == "jury@example.lu"
+    twice = _api(manager).post(url, {"reviewer": jury.pk})
+    assert twice.json()["error"]["problems"][0]["code"] == "already_assigned"
+    unknown = _api(manager).post(url, {"email": "nobody@example.lu"})
+    assert unknown.status_code == 400 and "email" in unknown.json()["error"]["fields"]
+    founder = _api(manager).post(url, {"email": application.applicant.email})
+    assert founder.json()["error"]["problems"][0]["code"] == "reviewer_is_founder"
+
+    reviews = _api(manager).get(url).json()
+    assert [(r["reviewer"]["email"], r["status"]) for r in reviews] == [
+        (first.reviewer.email, "submitted"),
+        ("jury@example.lu", "assigned"),
+    ]
+    assert sorted(s["value"] for s in reviews[0]["scores"]) == [2, 3, 4]
+    # A reviewer does not read the others' scores, nor assign.
+    assert _api(first.reviewer).get(url).status_code == 404
+    assert _api(first.reviewer).post(url, {"email": "x@example.lu"}).status_code == 404
+    assert Review.objects.count() == 2
