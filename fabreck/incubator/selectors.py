@@ -297,6 +297,13 @@ def application_for_decision(*, pk: int, user: User) -> Application:
         .select_related("call__cohort", "sector", "commune", "applicant", "decided_by")
         .prefetch_related(
             "founders",
+            "needed_competences",
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("question").order_by(
+                    "question__position", "question__pk"
+                ),
+            ),
             Prefetch(
                 "reviews",
                 queryset=Review.objects.select_related("reviewer").prefetch_related(

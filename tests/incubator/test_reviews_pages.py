@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fabreck.incubator.models import Application, Incubation, IncubatorCall, Review, Score
+from fabreck.incubator.models import Answer, Application, Incubation, IncubatorCall, Review, Score
 from fabreck.incubator.services import review_conflict_declare
 from tests.factories import UserFactory
 from tests.incubator.helpers import application_make, call_make
@@ -291,3 +291,19 @@ def test_my_reviews_and_a_review_page_stay_in_few_queries(
     with django_assert_max_num_queries(16):
         page = client.get(f"/incubator/reviews/{reviews[0].pk}/")
     assert page.status_code == 200
+
+
+def test_the_decision_page_stays_in_few_queries(
+    client, manager, application, call, django_assert_max_num_queries
+):
+    for question in call.questions.all():
+        Answer.objects.create(application=application, question=question, text="Yes")
+    for _ in range(6):
+        scored(application, manager, 3, 4, 5)
+    client.force_login(manager)
+
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/incubator/reviews/applications/{application.pk}/").content.decode()
+
+    assert page.count('data-testid="review-card"') == 6
+    assert "Full time?" in page
