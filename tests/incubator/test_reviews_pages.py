@@ -307,3 +307,27 @@ def test_the_decision_page_stays_in_few_queries(
 
     assert page.count('data-testid="review-card"') == 6
     assert "Full time?" in page
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_every_review_screen_renders_in_french_and_german(client, call, language):
+    manager = UserFactory(roles=["incubator_manager"], preferred_language=language)
+    application = application_make(call=call)
+    review = scored(
+        application, manager, 3, 3, 3, reviewer=UserFactory(preferred_language=language)
+    )
+    client.force_login(manager)
+    for url in (
+        "/incubator/reviews/calls/",
+        f"/incubator/reviews/calls/{call.pk}/",
+        f"/incubator/reviews/calls/{call.pk}/ranking/",
+        f"/incubator/reviews/applications/{application.pk}/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert f'<html lang="{language}"' in response.content.decode()
+    client.force_login(review.reviewer)
+    for url in ("/incubator/reviews/", f"/incubator/reviews/{review.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert f'<html lang="{language}"' in response.content.decode()
