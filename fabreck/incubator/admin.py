@@ -48,3 +48,18 @@ class MentorAdmin(admin.ModelAdmin):
     list_display = ("user", "active")
     raw_id_fields = ("user",)
     filter_horizontal = ("competences",)
+
+
+# --- reviews ---
+class ScoreInline(admin.TabularInline):
+    model = models.Score
+    extra = 0
+
+
+@admin.register(models.Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("application", "reviewer", "status", "submitted_at")
+    list_filter = ("status", "application__call")
+    search_fields = ("application__startup_name", "reviewer__email")
+    raw_id_fields = ("application", "reviewer", "assigned_by")
+    inlines = [ScoreInline]

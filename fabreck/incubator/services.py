@@ -15,12 +15,16 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fabreck.accounts.models import User
 from fabreck.cluster.models import (
@@ -37,10 +41,12 @@ from fabreck.cluster.services import (
     organisation_apply,
     organisation_incubated_set,
 )
+from fabreck.core.mail import email_send_on_commit
 from fabreck.fablab.models import PriceGroup, Site
 from fabreck.fablab.services import organisation_price_group_set, prepaid_hours_grant
 from fabreck.incubator.models import (
     APPLICATION_TRANSITIONS,
+    DECISION_STATUSES,
     EXIT_PHASES,
     PHASE_TRANSITIONS,
     WORKING_PHASES,
@@ -59,6 +65,8 @@ from fabreck.incubator.models import (
     PhaseChange,
     Question,
     QuestionKind,
+    Review,
+    Score,
     StartupStage,
 )
 from fabreck.incubator.selectors import (
@@ -1365,3 +1373,368 @@ def _structure_changes(current: dict, items: list, fields_of) -> bool:
             if getattr(row, name) != value:
                 return True
     return False
+
+
+# --- reviews ---
+
+
+REVIEW_MESSAGE_MAX = 5000
+
+
+def _application_reviewable(application: Application) -> None:
+    if application.status != Application.Status.SUBMITTED:
+        raise ValidationError(
+            _("Only submitted applications awaiting a decision are reviewed."),
+            code="not_reviewable",
+        )
+
+
+def _round_open(call: IncubatorCall) -> None:
+    if call.review_closed_at is not None:
+        raise ValidationError(
+            _("The review round of this call is closed: nothing can change any more."),
+            code="round_closed",
+        )
+
+
+def _is_founder(application: Application, user: User) -> bool:
+    return (
+        application.applicant_id == user.pk
+        or application.founders.filter(Q(user=user) | Q(email__iexact=user.email)).exists()
+    )
+
+
+def review_assign(*, application: Application, reviewer: User, by: User) -> Review:
+    """The manager asks `reviewer` (any active account) to review a submitted application.
+    A founder of the team cannot review it; assigning twice is refused."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call")
+            .get(pk=application.pk)
+        )
+        _round_open(application.call)
+        _application_reviewable(application)
+        if not reviewer.is_active:
+            raise ValidationError(
+                _("This account is not active: it cannot review."), code="reviewer_inactive"
+            )
+        if _is_founder(application, reviewer):
+            raise ValidationError(
+                _("%(name)s is on this team: a founder cannot review their own application.")
+                % {"name": reviewer.get_full_name() or reviewer.email},
+                code="reviewer_is_founder",
+            )
+        if Review.objects.filter(application=application, reviewer=reviewer).exists():
+            raise ValidationError(
+                _("%(name)s already reviews this application.")
+                % {"name": reviewer.get_full_name() or reviewer.email},
+                code="already_assigned",
+            )
+        return Review.objects.create(application=application, reviewer=reviewer, assigned_by=by)
+
+
+def reviews_assign_all(*, call: IncubatorCall, reviewer: User, by: User) -> list[Review]:
+    """Assign `reviewer` to every submitted application of the call they do not review yet
+    and are not a founder of. Returns the new assignments."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+        _round_open(call)
+        if not reviewer.is_active:
+            raise ValidationError(
+                _("This account is not active: it cannot review."), code="reviewer_inactive"
+            )
+        applications = (
+            Application.objects.filter(call=call, status=Application.Status.SUBMITTED)
+            .exclude(reviews__reviewer=reviewer)
+            .exclude(applicant=reviewer)
+            .exclude(founders__user=reviewer)
+            .exclude(founders__email__iexact=reviewer.email)
+            .distinct()
+            .order_by("pk")
+        )
+        return Review.objects.bulk_create(
+            [Review(application=a, reviewer=reviewer, assigned_by=by) for a in applications]
+        )
+
+
+def review_unassign(*, review: Review, by: User) -> None:
+    """Take an assignment back, while the reviewer has neither scored nor abstained."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        review = (
+            Review.objects.select_for_update(of=("self",))
+            .select_related("application__call")
+            .get(pk=review.pk)
+        )
+        _round_open(review.application.call)
+        if review.status != Review.Status.ASSIGNED:
+            raise ValidationError(
+                _("This reviewer has already scored or abstained: the review stays."),
+                code="review_started",
+            )
+        review.delete()
+
+
+def review_locked(review: Review) -> Review:
+    return (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("application__call")
+        .get(pk=review.pk)
+    )
+
+
+def _review_writable(review: Review, by: User) -> None:
+    if review.reviewer_id != by.pk:
+        raise PermissionDenied(_("Only the assigned reviewer may do this."))
+    _round_open(review.application.call)
+    _application_reviewable(review.application)
+
+
+def review_conflict_declare(*, review: Review, by: User, reason: str) -> Review:
+    """The reviewer declares a conflict of interest and abstains, saying why. Final: any
+    scores they gave are withdrawn and they score this application no more."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Say what the conflict of interest is.")}, code="reason_required"
+        )
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
+    with transaction.atomic():
+        review = review_locked(review)
+        _review_writable(review, by)
+        if review.status == Review.Status.CONFLICT:
+            raise ValidationError(
+                _("You already declared a conflict on this application."), code="conflict"
+            )
+        review.scores.all().delete()
+        review.status = Review.Status.CONFLICT
+        review.conflict_reason = reason
+        review.comment = ""
+        review.submitted_at = None
+        review.save(
+            update_fields=["status", "conflict_reason", "comment", "submitted_at", "updated_at"]
+        )
+    return review
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    criterion_id: int
+    value: int | None
+    comment: str = ""
+
+
+def review_submit(
+    *,
+    review: Review,
+    by: User,
+    scores: list[ScoreInput],
+    comment: str = "",
+    now: datetime | None = None,
+) -> Review:
+    """The reviewer scores every criterion of the call from 0 to the call's scale, with a
+    comment each and an overall one. Submitting again replaces the scores, until the round
+    closes. Any bad score refuses the whole review: nothing is stored."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = review_locked(review)
+        _review_writable(review, by)
+        if review.status == Review.Status.CONFLICT:
+            raise ValidationError(
+                _("You declared a conflict of interest on this application: you cannot score it."),
+                code="conflict",
+            )
+        call = review.application.call
+        criteria = list(call.criteria.order_by("position", "pk"))
+        given: dict[int, ScoreInput] = {}
+        errors: dict[str, list[str]] = {}
+        known = {c.pk for c in criteria}
+        for item in scores:
+            if item.criterion_id not in known:
+                errors.setdefault("scores", []).append(
+                    _("Criterion %(id)s is not one of this call's.") % {"id": item.criterion_id}
+                )
+                continue
+            if item.criterion_id in given:
+                errors.setdefault("scores", []).append(_("Each criterion is scored once."))
+                continue
+            given[item.criterion_id] = item
+        for criterion in criteria:
+            item = given.get(criterion.pk)
+            key = f"score_{criterion.pk}"
+            if item is None or item.value is None:
+                errors[key] = [_("Score “%(criterion)s”.") % {"criterion": criterion.label}]
+            elif (
+                isinstance(item.value, bool)
+                or not isinstance(item.value, int)
+                or not (0 <= item.value <= call.score_max)
+            ):
+                errors[key] = [
+                    _("Score “%(criterion)s” from 0 to %(max)s.")
+                    % {"criterion": criterion.label, "max": call.score_max}
+                ]
+            elif len(item.comment or "") > 5000:
+                errors[key] = [_("Keep each comment under 5000 characters.")]
+        if len(comment or "") > REVIEW_MESSAGE_MAX:
+            errors["comment"] = [_("Keep the overall comment under 5000 characters.")]
+        if errors:
+            raise ValidationError(errors, code="invalid_scores")
+        review.scores.all().delete()
+        Score.objects.bulk_create(
+            [
+                Score(
+                    review=review,
+                    criterion=criterion,
+                    value=given[criterion.pk].value,
+                    comment=(given[criterion.pk].comment or "").strip(),
+                )
+                for criterion in criteria
+            ]
+        )
+        review.status = Review.Status.SUBMITTED
+        review.comment = (comment or "").strip()
+        review.submitted_at = now
+        review.save(update_fields=["status", "comment", "submitted_at", "updated_at"])
+    return review
+
+
+def review_round_close(
+    *, call: IncubatorCall, by: User, now: datetime | None = None
+) -> IncubatorCall:
+    """Close the jury's round: scores are final and the reviewers see the ranking. Only
+    after the call has closed to applications."""
+    _ensure_manager(by)
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+        if call.review_closed_at is not None:
+            raise ValidationError(_("The review round is already closed."), code="round_closed")
+        if now < call.closes_at:
+            raise ValidationError(
+                _("The call takes applications until %(date)s: close the round after that.")
+                % {
+                    "date": formats.date_format(
+                        timezone.localtime(call.closes_at), "DATETIME_FORMAT"
+                    )
+                },
+                code="call_open",
+            )
+        call.review_closed_at = now
+        call.save(update_fields=["review_closed_at", "updated_at"])
+    return call
+
+
+def review_round_reopen(*, call: IncubatorCall, by: User) -> IncubatorCall:
+    """Reopen the round, as long as no decision was made on the call's applications."""
+    _ensure_manager(by)
+    with transaction.atomic():
+        call = IncubatorCall.objects.select_for_update().get(pk=call.pk)
+        if call.review_closed_at is None:
+            raise ValidationError(_("The review round is open already."), code="round_open")
+        decided = Application.objects.filter(call=call, status__in=DECISION_STATUSES).count()
+        if decided:
+            raise ValidationError(
+                ngettext(
+                    "A decision was made on %(count)s application: the round stays closed.",
+                    "Decisions were made on %(count)s applications: the round stays closed.",
+                    decided,
+                )
+                % {"count": decided},
+                code="decisions_made",
+            )
+        call.review_closed_at = None
+        call.save(update_fields=["review_closed_at", "updated_at"])
+    return call
+
+
+def application_locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call__cohort", "applicant")
+        .get(pk=application.pk)
+    )
+
+
+def _ensure_decidable(application: Application, decision: str) -> None:
+    if decision not in DECISION_STATUSES:
+        raise ValidationError(
+            {"decision": _("Choose accept, waitlist or decline.")}, code="decision_unknown"
+        )
+    if decision not in APPLICATION_TRANSITIONS.get(application.status, frozenset()):
+        if application.status in DECISION_STATUSES:
+            raise ValidationError(
+                _("This application is already %(status)s.")
+                % {"status": application.get_status_display().lower()},
+                code="already_decided",
+            )
+        raise ValidationError(
+            _("Only a submitted or waitlisted application can be decided."),
+            code="not_decidable",
+        )
+
+
+def _decision_recipients(application: Application) -> list[str]:
+    emails: list[str] = []
+    seen: set[str] = set()
+    candidates = [application.applicant.email]
+    candidates += [f.email for f in application.founders.all()]
+    for email in candidates:
+        if email and email.lower() not in seen:
+            seen.add(email.lower())
+            emails.append(email)
+    return emails
+
+
+def _decision_mail(application: Application) -> None:
+    """The decision, to the applicant and every founder, in the application's language."""
+    language = application.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        text = render_to_string(
+            "incubator/email/reviews_decision.txt",
+            {
+                "application": application,
+                "call": application.call,
+                "site_url": settings.SITE_URL + reverse("core:home"),
+            },
+        )
+        subject, _blank, body = text.strip().partition("\n")
+        subject = _("[Fabreck] %(subject)s") % {"subject": subject.strip()}
+    for email in _decision_recipients(application):
+        email_send_on_commit(EmailMessage(subject=subject, body=body.lstrip(), to=[email]))
+
+
+def application_decide(
+    *,
+    application: Application,
+    decision: str,
+    by: User,
+    message: str = "",
+    now: datetime | None = None,
+) -> Application:
+    """The manager accepts, waitlists or declines a submitted application (a waitlisted one
+    may later be accepted or declined), under a row lock so that two managers deciding at
+    once give one decision. The team is told in the application's language; accepting
+    starts the startup's incubation."""
+    _ensure_manager(by)
+    message = (message or "").strip()
+    if len(message) > REVIEW_MESSAGE_MAX:
+        raise ValidationError({"message": _("Keep the message under 5000 characters.")})
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = application_locked(application)
+        _ensure_decidable(application, decision)
+        application.status = decision
+        application.decided_at = now
+        application.decided_by = by
+        application.decision_message = message
+        application.save(
+            update_fields=["status", "decided_at", "decided_by", "decision_message", "updated_at"]
+        )
+        if decision == Application.Status.ACCEPTED:
+            incubation_start(application=application, by=by, started_on=timezone.localdate(now))
+        _decision_mail(application)
+    return application
