@@ -271,7 +271,8 @@ def _applications_make(
     rng = plan.rng
     rows: list[Application] = []
     applicants: set[int] = set()
-    for n in range(spec.applications):
+    # One application per founder and call: never more than there are makers.
+    for n in range(min(spec.applications, len(plan.makers))):
         applicant = plan.next_maker()
         while applicant.pk in applicants:
             applicant = plan.next_maker()
@@ -880,7 +881,9 @@ def _large(plan: Plan, stdout) -> None:
     all_startups: list[tuple[Incubation, StartupFate]] = []
     running: list[Incubation] = []
     target_apps, target_startups = LARGE_APPLICATIONS, LARGE_STARTUPS
-    years = list(range(today.year - LARGE_YEARS, today.year))
+    # Ten cohorts up to this year's (started in March), its startups validating their idea.
+    first = today.year - LARGE_YEARS + (1 if today >= date(today.year, 3, 1) else 0)
+    years = list(range(first, first + LARGE_YEARS))
     per_year_apps = target_apps // len(years)
     per_year_startups = target_startups // len(years)
     for year in years:
