@@ -255,3 +255,23 @@ def test_the_kpi_table_exports_as_csv_and_xlsx(client, manager):
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["Pixel Loom", "Elsewhere"]
     assert client.get(reverse("incubator:kpis-export", args=["pdf"])).status_code == 404
+
+
+def test_the_menu_offers_the_quarterly_update_to_founders_and_dashboards_to_managers(
+    client, manager
+):
+    incubation = startup_make(cohort=kpis_cohort_make(), started_on=date(2024, 2, 1))
+    update_link = f'href="{UPDATE_URL}"'.encode()
+    dashboards_link = f'href="{OVERVIEW_URL}"'.encode()
+
+    client.force_login(_founder(incubation))
+    page = client.get("/")
+    assert update_link in page.content and dashboards_link not in page.content
+
+    client.force_login(manager)
+    page = client.get("/")
+    assert dashboards_link in page.content and update_link not in page.content
+
+    client.force_login(UserFactory())
+    page = client.get("/")
+    assert update_link not in page.content and dashboards_link not in page.content
