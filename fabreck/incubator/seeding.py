@@ -645,6 +645,25 @@ def _running_benefits(plan: Plan, incubations: list[Incubation]) -> None:
             )
 
 
+def _hosting_set(incubations: list[Incubation]) -> None:
+    """A desk or an office at a FabLab site for a few running startups."""
+    from fabreck.fablab.models import Site
+
+    sites = list(Site.objects.order_by("pk")[:2])
+    if not sites:
+        return
+    offers = (
+        ("desk", Decimal("150.00")),
+        ("office", Decimal("650.00")),
+        ("desk", Decimal("150.00")),
+    )
+    for n, incubation in enumerate(incubations):
+        kind, fee = offers[n % len(offers)]
+        Incubation.objects.filter(pk=incubation.pk).update(
+            hosting=kind, hosting_site=sites[n % len(sites)], hosting_monthly_fee=fee
+        )
+
+
 def _kpis_make(plan: Plan, startups: list[tuple[Incubation, StartupFate]]) -> None:
     """Quarterly updates from the quarter each startup started in to the last finished one
     (or three years after it left, or until it closed), now and then one missing."""
@@ -852,6 +871,7 @@ def _demo(plan: Plan) -> None:
             running = [i for i, _fate_ in startups]
         all_startups += startups
     _running_benefits(plan, running)
+    _hosting_set(running[:3])
     _kpis_make(plan, all_startups)
     _mentors_make(plan, running, count=3)
     # The next cohort's call, open now, with fifteen applications.
