@@ -271,3 +271,11 @@ def test_survival_counts_those_who_left_long_enough_ago_by_their_status_then():
     assert one.rate == Decimal("100.0")
     assert (three.years, three.left, three.survived, three.closed, three.unknown) == (3, 3, 1, 1, 1)
     assert three.rate == Decimal("50.0")
+
+
+def test_the_management_command_refuses_a_bad_date():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("incubator_kpi_reminders", "--today", "next week")
+    assert not KpiReminder.objects.exists()
