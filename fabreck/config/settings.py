@@ -427,3 +427,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "PrepaidMovementKindEnum": "fabreck.fablab.models.PrepaidMovementKind",
     }
 )
+
+# --- incubator: KPI reminders (kpis) ---------------------------------------------------------
+CELERY_BEAT_SCHEDULE["incubator-kpi-reminders"] = {
+    "task": "fabreck.incubator.tasks.kpi_reminders_send",
+    "schedule": crontab(hour=8, minute=30),
+}

@@ -2,9 +2,11 @@
 
 from django.urls import path
 from django.urls import path as _startups_path
+from django.urls import path as kpis_path
 
 from fabreck.incubator import api
 from fabreck.incubator import api as _startups_api
+from fabreck.incubator import api as kpis_api
 
 urlpatterns: list = []
 
@@ -115,5 +117,19 @@ urlpatterns += [
         "applications/<int:pk>/reviews/",
         api.ApplicationReviewsView.as_view(),
         name="api-incubator-application-reviews",
+    ),
+]
+
+
+# --- kpis ---
+
+
+urlpatterns += [
+    kpis_path("kpi-updates/", kpis_api.KpiUpdateListCreateView.as_view(), name="kpi-updates"),
+    kpis_path("kpis/overview/", kpis_api.IncubatorOverviewView.as_view(), name="kpi-overview"),
+    kpis_path(
+        "cohorts/<slug:slug>/dashboard/",
+        kpis_api.CohortDashboardView.as_view(),
+        name="cohort-dashboard",
     ),
 ]

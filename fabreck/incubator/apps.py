@@ -10,4 +10,5 @@ class IncubatorConfig(AppConfig):
     def ready(self) -> None:
         from fabreck.incubator import (
             navigation,  # noqa: F401  (registers the menu entries)
+            seeding,  # noqa: F401  (registers the incubator seeder)
         )

@@ -3,6 +3,7 @@ sends its e-mails on commit."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from dataclasses import dataclass as _startups_dataclass
 from datetime import date, datetime
@@ -59,6 +60,8 @@ from fabreck.incubator.models import (
     HostingKind,
     Incubation,
     IncubatorCall,
+    KpiReminder,
+    KpiUpdate,
     Mentor,
     MentorSession,
     Milestone,
@@ -68,12 +71,19 @@ from fabreck.incubator.models import (
     Review,
     Score,
     StartupStage,
+    StartupStatus,
 )
 from fabreck.incubator.selectors import (
     call_applications_submitted,
+    kpi_reminder_targets,
     organisations_for_applicant,
+    quarter_first_day,
+    quarter_last_day,
+    quarter_last_finished,
+    quarter_next,
     user_in_application_team,
     user_manages_incubator,
+    user_speaks_for_startup,
 )
 from fabreck.incubator.selectors import (
     user_mentors as _startups_user_mentors,
@@ -1738,3 +1748,165 @@ def application_decide(
             incubation_start(application=application, by=by, started_on=timezone.localdate(now))
         _decision_mail(application)
     return application
+
+
+# --- kpis ---
+
+
+kpi_logger = logging.getLogger("fabreck.incubator.kpis")
+
+# A reminder says "due" in the first days of a quarter and "late" from this day on.
+KPI_LATE_AFTER_DAYS = 21
+
+
+@dataclass(frozen=True)
+class KpiFigures:
+    headcount: int
+    revenue: Decimal
+    funds_raised: Decimal
+    customers: int
+    status: str = StartupStatus.ACTIVE
+    note: str = ""
+
+
+def _kpi_figures_check(figures: KpiFigures) -> None:
+    errors: dict[str, str] = {}
+    if figures.headcount is None or figures.headcount < 0:
+        errors["headcount"] = _("The headcount cannot be negative.")
+    if figures.revenue is None or figures.revenue < 0:
+        errors["revenue"] = _("The revenue cannot be negative.")
+    if figures.funds_raised is None or figures.funds_raised < 0:
+        errors["funds_raised"] = _("The funds raised cannot be negative.")
+    if figures.customers is None or figures.customers < 0:
+        errors["customers"] = _("The number of customers cannot be negative.")
+    if figures.status not in StartupStatus.values:
+        errors["status"] = _("Choose active, acquired or closed.")
+    for name, limit in (("revenue", Decimal("1e12")), ("funds_raised", Decimal("1e12"))):
+        value = getattr(figures, name)
+        if name not in errors and value is not None and value >= limit:
+            errors[name] = _("This amount is too large.")
+    if figures.headcount is not None and figures.headcount > 1_000_000:
+        errors["headcount"] = _("This headcount is too large.")
+    if figures.customers is not None and figures.customers > 1_000_000_000:
+        errors["customers"] = _("This number of customers is too large.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def kpi_update_submit(
+    *,
+    incubation: Incubation,
+    by: User,
+    figures: KpiFigures,
+    year: int | None = None,
+    quarter: int | None = None,
+    today: date | None = None,
+) -> tuple[KpiUpdate, bool]:
+    """A startup's figures for a finished quarter (the last one unless told), by its people
+    or a manager. Sent again for the same quarter, they correct it (one update per
+    quarter). Startups that left keep reporting. Returns (update, created)."""
+    if not (
+        user_manages_incubator(user=by) or user_speaks_for_startup(user=by, incubation=incubation)
+    ):
+        raise PermissionDenied(
+            _("Only the startup's people and the incubator's managers may do this.")
+        )
+    today = today or timezone.localdate()
+    if year is None or quarter is None:
+        year, quarter = quarter_last_finished(today)
+    if quarter not in (1, 2, 3, 4) or not 2000 <= year <= 2100:
+        raise ValidationError({"quarter": _("Choose a quarter from 1 to 4 of a valid year.")})
+    if quarter_last_day(year, quarter) >= today:
+        raise ValidationError(
+            {"quarter": _("This quarter has not ended yet: report it once it is over.")}
+        )
+    if quarter_last_day(year, quarter) < incubation.started_on:
+        raise ValidationError(
+            {
+                "quarter": _("This quarter ended before the incubation started on %(day)s.")
+                % {"day": incubation.started_on.isoformat()}
+            }
+        )
+    _kpi_figures_check(figures)
+    values = {
+        "headcount": figures.headcount,
+        "revenue": figures.revenue,
+        "funds_raised": figures.funds_raised,
+        "customers": figures.customers,
+        "status": figures.status,
+        "note": figures.note.strip(),
+        "submitted_by": by,
+    }
+    with transaction.atomic():
+        existing = (
+            KpiUpdate.objects.select_for_update()
+            .filter(incubation=incubation, year=year, quarter=quarter)
+            .first()
+        )
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    update = KpiUpdate.objects.create(
+                        incubation=incubation, year=year, quarter=quarter, **values
+                    )
+                return update, True
+            except IntegrityError:
+                # Someone else reported the same quarter a moment ago: correct it.
+                existing = KpiUpdate.objects.select_for_update().get(
+                    incubation=incubation, year=year, quarter=quarter
+                )
+        for name, value in values.items():
+            setattr(existing, name, value)
+        existing.save()
+    return existing, False
+
+
+def _kpi_reminder_mail(*, incubation: Incubation, year: int, quarter: int, kind: str) -> int:
+    """The reminder to each of the startup's people, in their language. Returns how many."""
+    url = settings.SITE_URL + reverse("incubator:kpis-update") + f"?startup={incubation.pk}"
+    sent = 0
+    people = incubation.organisation.memberships.select_related("user").order_by("pk")
+    for person in people:
+        user = person.user
+        if not user.is_active or not user.email:
+            continue
+        with translation.override(user.preferred_language or "en"):
+            text = render_to_string(
+                f"incubator/email/kpis_reminder_{kind}.txt",
+                {
+                    "recipient": user,
+                    "startup": incubation.organisation,
+                    "year": year,
+                    "quarter": quarter,
+                    "url": url,
+                },
+            )
+            subject, _blank, body = text.strip().partition("\n")
+            subject = _("[Fabreck] %(subject)s") % {"subject": subject.strip()}
+        email_send_on_commit(EmailMessage(subject=subject, body=body.lstrip(), to=[user.email]))
+        sent += 1
+    return sent
+
+
+def kpi_reminders_send(*, today: date | None = None) -> int:
+    """Ask the startups that have not reported the last quarter for their update: "due" in
+    the first days of the quarter, "late" from KPI_LATE_AFTER_DAYS days on. Each reminder
+    goes once per startup, quarter and kind (the KpiReminder row, unique, is written before
+    the e-mails: overlapping runs send it once). Returns the number of startups reminded."""
+    today = today or timezone.localdate()
+    year, quarter = quarter_last_finished(today)
+    days_in = (today - quarter_first_day(*quarter_next(year, quarter))).days
+    kind = KpiReminder.Kind.LATE if days_in >= KPI_LATE_AFTER_DAYS else KpiReminder.Kind.DUE
+    reminded = 0
+    for incubation in kpi_reminder_targets(today=today):
+        try:
+            with transaction.atomic():
+                KpiReminder.objects.create(
+                    incubation=incubation, year=year, quarter=quarter, kind=kind
+                )
+                _kpi_reminder_mail(incubation=incubation, year=year, quarter=quarter, kind=kind)
+        except IntegrityError:
+            continue  # already reminded (by this run's twin)
+        reminded += 1
+    kpi_logger.info("KPI reminders (%s) for %s Q%s: %s startups", kind, year, quarter, reminded)
+    return reminded

@@ -2,9 +2,11 @@
 
 from django.urls import path
 from django.urls import path as _startups_path
+from django.urls import path as kpis_path
 
 from fabreck.incubator import views
 from fabreck.incubator import views as _startups_views
+from fabreck.incubator import views as kpis_views
 
 app_name = "incubator"
 
@@ -137,4 +139,24 @@ urlpatterns += [
     ),
     path("reviews/calls/<int:call_pk>/ranking/", views.review_ranking, name="review-ranking"),
     path("reviews/applications/<int:pk>/", views.review_decision, name="review-application"),
+]
+
+
+# --- kpis ---
+
+
+urlpatterns += [
+    kpis_path("quarterly-update/", kpis_views.kpis_update, name="kpis-update"),
+    kpis_path("dashboards/", kpis_views.kpis_overview, name="kpis-overview"),
+    kpis_path(
+        "dashboards/kpis.<str:fmt>",
+        kpis_views.kpis_export,
+        name="kpis-export",
+    ),
+    kpis_path("dashboards/<slug:slug>/", kpis_views.kpis_cohort, name="kpis-cohort"),
+    kpis_path(
+        "dashboards/<slug:slug>/kpis.<str:fmt>",
+        kpis_views.kpis_export,
+        name="kpis-cohort-export",
+    ),
 ]
