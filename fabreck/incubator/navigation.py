@@ -1,91 +1,34 @@
 """Menu entries of the incubator, registered once from IncubatorConfig.ready()."""
 
-# --- startups ---
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_lazy as _kpis_lazy
 
-from fabreck.core.navigation import (
-    NavEntry,
-    authenticated,
-    everyone,
-    has_perm,
-    nav_register,
-)
+from fabreck.core.navigation import NavEntry, authenticated, everyone, has_perm, nav_register
 
 
-def _startups_is_founder(user: object) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    # One query per request at most: the answer is kept on the request's user.
-    known = getattr(user, "_startups_has_startup", None)
-    if known is None:
-        from fabreck.incubator.selectors import user_has_startup
+def _roles(user: object):
+    from fabreck.incubator.selectors import incubator_menu_roles
 
-        known = user_has_startup(user=user)
-        user._startups_has_startup = known  # type: ignore[attr-defined]
-    return known
+    return incubator_menu_roles(user=user)
 
 
-nav_register(
-    NavEntry(
-        "incubator-my-startup",
-        _("My startup"),
-        "incubator:my-startup",
-        _startups_is_founder,
-        27,
-        "user",
-    )
-)
-nav_register(
-    NavEntry(
-        "incubator-startups",
-        _("Startups"),
-        "incubator:startups",
-        has_perm("accounts.manage_incubator"),
-        64,
-        "user",
-    )
-)
-nav_register(
-    NavEntry(
-        "incubator-mentors",
-        _("Mentors"),
-        "incubator:mentors",
-        has_perm("accounts.manage_incubator"),
-        65,
-        "user",
-    )
-)
+def _speaks_for_a_startup(user: object) -> bool:
+    return authenticated(user) and _roles(user).speaks_for_a_startup
 
 
-def _startups_is_mentor(user: object) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    known = getattr(user, "_startups_is_mentor", None)
-    if known is None:
-        from fabreck.incubator.models import Mentor
-
-        known = Mentor.objects.filter(user=user, active=True).exists()
-        user._startups_is_mentor = known  # type: ignore[attr-defined]
-    return known
+def _mentors(user: object) -> bool:
+    return authenticated(user) and _roles(user).mentors
 
 
-nav_register(
-    NavEntry(
-        "incubator-mentoring",
-        _("Mentoring"),
-        "incubator:mentoring",
-        _startups_is_mentor,
-        28,
-        "user",
-    )
-)
+def _reviews(user: object) -> bool:
+    return authenticated(user) and _roles(user).reviews
 
 
-# --- calls ---
+_manages = has_perm("accounts.manage_incubator")
 
-
+# Everyone
 nav_register(NavEntry("incubator-calls", _("Incubator calls"), "incubator:calls", everyone, 40))
+
+# Founders, reviewers and mentors (one query per request for all of them)
 nav_register(
     NavEntry(
         "incubator-applications-mine",
@@ -98,80 +41,37 @@ nav_register(
 )
 nav_register(
     NavEntry(
-        "incubator-calls-manage",
-        _("Calls and cohorts"),
-        "incubator:calls-manage",
-        has_perm("accounts.manage_incubator"),
-        64,
-        "user",
-    )
-)
-
-
-# --- reviews ---
-
-
-def _has_reviews(user: object) -> bool:
-    from fabreck.incubator.selectors import user_has_reviews
-
-    if not getattr(user, "is_authenticated", False):
-        return False
-    # One query per request at most, however often the menu is drawn.
-    if not hasattr(user, "_incubator_has_reviews"):
-        user._incubator_has_reviews = user_has_reviews(user=user)
-    return user._incubator_has_reviews
-
-
-nav_register(
-    NavEntry(
-        "incubator-reviews", _("My reviews"), "incubator:reviews-mine", _has_reviews, 27, "user"
-    )
-)
-nav_register(
-    NavEntry(
-        "incubator-juries",
-        _("Juries"),
-        "incubator:review-calls",
-        has_perm("accounts.manage_incubator"),
-        64,
-        "user",
-    )
-)
-
-
-# --- kpis ---
-
-
-def _kpis_speaks_for_a_startup(user: object) -> bool:
-    """One query per request at most (remembered on the request's user)."""
-    from fabreck.incubator.models import Incubation
-
-    if not getattr(user, "is_authenticated", False):
-        return False
-    known = getattr(user, "_kpis_speaks_for_startup", None)
-    if known is None:
-        known = Incubation.objects.filter(organisation__memberships__user=user).exists()
-        user._kpis_speaks_for_startup = known  # type: ignore[attr-defined]
-    return known
-
-
-nav_register(
-    NavEntry(
-        "incubator-kpis-update",
-        _kpis_lazy("Quarterly update"),
-        "incubator:kpis-update",
-        _kpis_speaks_for_a_startup,
+        "incubator-my-startup",
+        _("My startup"),
+        "incubator:my-startup",
+        _speaks_for_a_startup,
         27,
         "user",
     )
 )
 nav_register(
     NavEntry(
-        "incubator-kpis-dashboards",
-        _kpis_lazy("Cohort dashboards"),
-        "incubator:kpis-overview",
-        has_perm("accounts.manage_incubator"),
-        64,
+        "incubator-kpis-update",
+        _("Quarterly update"),
+        "incubator:kpis-update",
+        _speaks_for_a_startup,
+        27,
         "user",
     )
 )
+nav_register(
+    NavEntry("incubator-reviews", _("My reviews"), "incubator:reviews-mine", _reviews, 27, "user")
+)
+nav_register(
+    NavEntry("incubator-mentoring", _("Mentoring"), "incubator:mentoring", _mentors, 28, "user")
+)
+
+# Incubator managers
+for key, label, url_name, order in (
+    ("incubator-calls-manage", _("Calls and cohorts"), "incubator:calls-manage", 64),
+    ("incubator-juries", _("Juries"), "incubator:review-calls", 64),
+    ("incubator-startups", _("Startups"), "incubator:startups", 64),
+    ("incubator-kpis-dashboards", _("Cohort dashboards"), "incubator:kpis-overview", 64),
+    ("incubator-mentors", _("Mentors"), "incubator:mentors", 65),
+):
+    nav_register(NavEntry(key, label, url_name, _manages, order, "user"))

@@ -1262,3 +1262,36 @@ def kpi_reminder_targets(*, today: date) -> list[Incubation]:
         .select_related("organisation")
         .order_by("pk")
     )
+
+
+# --- the menu -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncubatorMenuRoles:
+    speaks_for_a_startup: bool
+    mentors: bool
+    reviews: bool
+
+
+def incubator_menu_roles(*, user: User) -> IncubatorMenuRoles:
+    """What the incubator's menu entries need to know of a signed-in user, in one query,
+    remembered on the request's user: every page draws the menu."""
+    known = getattr(user, "_incubator_menu_roles", None)
+    if known is not None:
+        return known
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            speaks=Exists(
+                Incubation.objects.filter(organisation__memberships__user=OuterRef("pk"))
+            ),
+            mentors=Exists(Mentor.objects.filter(user=OuterRef("pk"), active=True)),
+            reviews=Exists(Review.objects.filter(reviewer=OuterRef("pk"))),
+        )
+        .values_list("speaks", "mentors", "reviews")
+        .first()
+    ) or (False, False, False)
+    known = IncubatorMenuRoles(*row)
+    user._incubator_menu_roles = known  # type: ignore[attr-defined]
+    return known
