@@ -14,8 +14,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework import exceptions as kpis_exceptions
-from rest_framework import status as kpis_status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -24,14 +22,7 @@ from rest_framework.views import APIView
 
 from fabreck.core.api import Pagination, service_error
 from fabreck.core.http import file_download
-from fabreck.incubator import selectors as calls_selectors
-from fabreck.incubator import selectors as kpis_selectors
-from fabreck.incubator import selectors as review_selectors
-from fabreck.incubator import selectors as startups_selectors
-from fabreck.incubator import services as calls_services
-from fabreck.incubator import services as kpis_services
-from fabreck.incubator import services as review_services
-from fabreck.incubator import services as startups_services
+from fabreck.incubator import selectors, services
 from fabreck.incubator.models import (
     Application,
     ApplicationStatus,
@@ -120,14 +111,12 @@ class StartupsListView(APIView):
     )
     def get(self, request: Request) -> Response:
         phase = request.query_params.get("phase", "")
-        if startups_selectors.user_manages_incubator(user=request.user):
-            rows = startups_selectors.startups_list(
+        if selectors.user_manages_incubator(user=request.user):
+            rows = selectors.startups_list(
                 cohort=request.query_params.get("cohort", ""), phase=phase
             )
         else:
-            rows = startups_selectors.startups_of_user(user=request.user).select_related(
-                "hosting_site"
-            )
+            rows = selectors.startups_of_user(user=request.user).select_related("hosting_site")
             if phase == "running":
                 rows = rows.filter(phase__in=("idea_validation", "realisation", "market"))
             elif phase:
@@ -144,7 +133,7 @@ class StartupsDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """A startup with its milestones, checklist and phase history: its people, the
         managers and the mentors (404 for anyone else)."""
-        startups_selectors.startup_visible_to(pk=pk, user=request.user)
+        selectors.startup_visible_to(pk=pk, user=request.user)
         return Response(StartupsDetailSerializer(_startups_detail(pk)).data)
 
 
@@ -159,11 +148,11 @@ class StartupsPhaseView(APIView):
         "only (404 otherwise); 400 when the move is not allowed.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+        incubation = selectors.startup_managed(pk=pk, user=request.user)
         data = StartupsPhaseMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _startups_call(
-            startups_services.incubation_phase_move,
+            services.incubation_phase_move,
             incubation=incubation,
             by=request.user,
             to_phase=data.validated_data["to_phase"],
@@ -181,7 +170,7 @@ class StartupsMilestonesView(APIView):
         operation_id="incubator_startups_milestones_list",
     )
     def get(self, request: Request, pk: int) -> Response:
-        incubation = startups_selectors.startup_visible_to(pk=pk, user=request.user)
+        incubation = selectors.startup_visible_to(pk=pk, user=request.user)
         rows = incubation.milestones.order_by("due_on", "pk")
         return Response(StartupsMilestoneSerializer(rows, many=True).data)
 
@@ -192,14 +181,14 @@ class StartupsMilestonesView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Add a milestone (managers)."""
-        incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+        incubation = selectors.startup_managed(pk=pk, user=request.user)
         data = StartupsMilestoneInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         milestone = _startups_call(
-            startups_services.milestone_create,
+            services.milestone_create,
             incubation=incubation,
             by=request.user,
-            data=startups_services.MilestoneData(**data.validated_data),
+            data=services.MilestoneData(**data.validated_data),
         )
         return Response(StartupsMilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)
 
@@ -211,7 +200,7 @@ class StartupsMilestoneView(APIView):
         responses=StartupsMilestoneSerializer, operation_id="incubator_milestones_retrieve"
     )
     def get(self, request: Request, pk: int) -> Response:
-        milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+        milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
         return Response(StartupsMilestoneSerializer(milestone).data)
 
     @extend_schema(
@@ -221,9 +210,9 @@ class StartupsMilestoneView(APIView):
         description="Change a milestone (managers; the fields not sent stay as they are).",
     )
     def patch(self, request: Request, pk: int) -> Response:
-        if not startups_selectors.user_manages_incubator(user=request.user):
+        if not selectors.user_manages_incubator(user=request.user):
             raise Http404
-        milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+        milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
         data = StartupsMilestoneInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = {
@@ -234,10 +223,10 @@ class StartupsMilestoneView(APIView):
             **{k: v for k, v in data.validated_data.items() if k in request.data},
         }
         milestone = _startups_call(
-            startups_services.milestone_update,
+            services.milestone_update,
             milestone=milestone,
             by=request.user,
-            data=startups_services.MilestoneData(**values),
+            data=services.MilestoneData(**values),
         )
         return Response(StartupsMilestoneSerializer(milestone).data)
 
@@ -257,11 +246,11 @@ class StartupsMilestoneDoneView(APIView):
         "startup's people or a manager.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+        milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
         data = StartupsMilestoneDoneSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         milestone = _startups_call(
-            startups_services.milestone_done,
+            services.milestone_done,
             milestone=milestone,
             by=request.user,
             evidence=data.validated_data["evidence"],
@@ -280,7 +269,7 @@ class StartupsMilestoneFileView(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         """The milestone's evidence file, for the startup's people, managers and mentors."""
-        milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+        milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
         if not milestone.evidence_file:
             raise Http404
         return file_download(
@@ -297,7 +286,7 @@ class StartupsSessionsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         """The startup's mentoring sessions, newest first."""
-        incubation = startups_selectors.startup_visible_to(pk=pk, user=request.user)
+        incubation = selectors.startup_visible_to(pk=pk, user=request.user)
         rows = (
             MentorSession.objects.filter(incubation=incubation)
             .select_related("mentor__user", "logged_by")
@@ -313,7 +302,7 @@ class StartupsSessionsView(APIView):
         "`mentor` (its id).",
     )
     def post(self, request: Request, pk: int) -> Response:
-        incubation = startups_selectors.startup_visible_to(pk=pk, user=request.user)
+        incubation = selectors.startup_visible_to(pk=pk, user=request.user)
         data = StartupsMentorSessionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -324,11 +313,11 @@ class StartupsSessionsView(APIView):
             if mentor is None:
                 raise exceptions.ValidationError({"mentor": [_("No such mentor.")]})
         session = _startups_call(
-            startups_services.mentor_session_log,
+            services.mentor_session_log,
             incubation=incubation,
             by=request.user,
             mentor=mentor,
-            data=startups_services.MentorSessionData(**values),
+            data=services.MentorSessionData(**values),
         )
         session = MentorSession.objects.select_related("mentor__user", "logged_by").get(
             pk=session.pk
@@ -353,7 +342,7 @@ def _calls_service(function, /, **kwargs):
 
 
 def _calls_ensure_manager(user) -> None:
-    if not calls_selectors.user_manages_incubator(user=user):
+    if not selectors.user_manages_incubator(user=user):
         raise exceptions.PermissionDenied(_("Only the incubator's managers may do this."))
 
 
@@ -376,18 +365,18 @@ def _call_write(request: Request, call: IncubatorCall | None) -> IncubatorCall:
     incoming.is_valid(raise_exception=True)
     given = incoming.validated_data
     fields = {}
-    for name in calls_services.CallData.__dataclass_fields__:
+    for name in services.CallData.__dataclass_fields__:
         if name in given:
             fields[name] = given[name]
         elif call is not None:
             fields[name] = getattr(call, name)
-    data = calls_services.CallData(**fields)
+    data = services.CallData(**fields)
     questions = criteria = None
     if "questions" in given:
         questions = [
-            calls_services.QuestionItem(
+            services.QuestionItem(
                 pk=row.get("id"),
-                data=calls_services.QuestionData(
+                data=services.QuestionData(
                     kind=row["kind"],
                     label_en=row.get("label_en", ""),
                     label_fr=row.get("label_fr", ""),
@@ -401,9 +390,9 @@ def _call_write(request: Request, call: IncubatorCall | None) -> IncubatorCall:
         ]
     if "criteria" in given:
         criteria = [
-            calls_services.CriterionItem(
+            services.CriterionItem(
                 pk=row.get("id"),
-                data=calls_services.CriterionData(
+                data=services.CriterionData(
                     label_en=row.get("label_en", ""),
                     weight=row["weight"],
                     label_fr=row.get("label_fr", ""),
@@ -414,7 +403,7 @@ def _call_write(request: Request, call: IncubatorCall | None) -> IncubatorCall:
             for row in given["criteria"]
         ]
     return _calls_service(
-        calls_services.call_save,
+        services.call_save,
         by=request.user,
         data=data,
         call=call,
@@ -448,7 +437,7 @@ class CallsListView(APIView):
     def get(self, request: Request) -> Response:
         now = timezone.now()
         rows = _calls_queryset().order_by("-opens_at", "pk")
-        if not calls_selectors.user_manages_incubator(user=request.user):
+        if not selectors.user_manages_incubator(user=request.user):
             rows = rows.filter(published=True)
         state = request.query_params.get("state")
         if state == "open":
@@ -488,7 +477,7 @@ class CallsDetailView(APIView):
     @extend_schema(responses=CallsCallSerializer, operation_id="incubator_calls_retrieve")
     def get(self, request: Request, slug: str) -> Response:
         """A published call with its questions and criteria (404 if unpublished)."""
-        call = calls_selectors.call_public_get(slug=slug, user=request.user)
+        call = selectors.call_public_get(slug=slug, user=request.user)
         return Response(CallsCallSerializer(call, context={"now": timezone.now()}).data)
 
     @extend_schema(
@@ -500,7 +489,7 @@ class CallsDetailView(APIView):
     )
     def put(self, request: Request, slug: str) -> Response:
         _calls_ensure_manager(request.user)
-        call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+        call = selectors.call_managed_get(slug=slug, user=request.user)
         return Response(_call_out(_call_write(request, call)))
 
     @extend_schema(
@@ -510,7 +499,7 @@ class CallsDetailView(APIView):
     )
     def patch(self, request: Request, slug: str) -> Response:
         _calls_ensure_manager(request.user)
-        call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+        call = selectors.call_managed_get(slug=slug, user=request.user)
         return Response(_call_out(_call_write(request, call)))
 
 
@@ -529,11 +518,11 @@ class CallsApplicationsOfCallView(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         _calls_ensure_manager(request.user)
-        call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+        call = selectors.call_managed_get(slug=slug, user=request.user)
         wanted = request.query_params.get("status", "")
         if wanted and wanted not in ApplicationStatus.values:
             raise exceptions.ValidationError({"status": [_("This is not a known status.")]})
-        rows = calls_selectors.call_applications(call=call, status=wanted).select_related("call")
+        rows = selectors.call_applications(call=call, status=wanted).select_related("call")
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(
@@ -577,15 +566,15 @@ def _application_data(request: Request, application=None):
 
     if application is not None:
         founders = [
-            calls_services.FounderData(name=f.name, email=f.email, role=f.role)
+            services.FounderData(name=f.name, email=f.email, role=f.role)
             for f in application.founders.all()
         ]
         competences = list(application.needed_competences.all())
     else:
         founders, competences = [], []
     if "founders" in given:
-        founders = [calls_services.FounderData(**row) for row in given["founders"]]
-    data = calls_services.ApplicationData(
+        founders = [services.FounderData(**row) for row in given["founders"]]
+    data = services.ApplicationData(
         startup_name=pick("startup_name", ""),
         sector=pick("sector", None),
         commune=pick("commune", None),
@@ -603,7 +592,7 @@ def _application_data(request: Request, application=None):
 
 
 def _application_out(pk: int, user) -> dict:
-    return CallsApplicationSerializer(calls_selectors.application_visible_to(pk=pk, user=user)).data
+    return CallsApplicationSerializer(selectors.application_visible_to(pk=pk, user=user)).data
 
 
 class CallsApplicationsView(APIView):
@@ -618,7 +607,7 @@ class CallsApplicationsView(APIView):
         operation_id="incubator_applications_list",
     )
     def get(self, request: Request) -> Response:
-        rows = calls_selectors.applications_of(user=request.user).select_related("applicant")
+        rows = selectors.applications_of(user=request.user).select_related("applicant")
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(
@@ -642,7 +631,7 @@ class CallsApplicationsView(APIView):
         if not call.published:
             raise exceptions.NotFound()
         application = _calls_service(
-            calls_services.application_save, call=call, by=request.user, data=data
+            services.application_save, call=call, by=request.user, data=data
         )
         return Response(
             _application_out(application.pk, request.user), status=status.HTTP_201_CREATED
@@ -670,10 +659,10 @@ class CallsApplicationDetailView(APIView):
         description="Change a draft while the call is open (the team only).",
     )
     def patch(self, request: Request, pk: int) -> Response:
-        application = calls_selectors.application_of_team(pk=pk, user=request.user)
+        application = selectors.application_of_team(pk=pk, user=request.user)
         _given, data = _application_data(request, application)
         _calls_service(
-            calls_services.application_save,
+            services.application_save,
             call=application.call,
             by=request.user,
             data=data,
@@ -693,8 +682,8 @@ class CallsApplicationSubmitView(APIView):
         "missing, or that the call is closed.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = calls_selectors.application_of_team(pk=pk, user=request.user)
-        _calls_service(calls_services.application_submit, application=application, by=request.user)
+        application = selectors.application_of_team(pk=pk, user=request.user)
+        _calls_service(services.application_submit, application=application, by=request.user)
         return Response(_application_out(pk, request.user))
 
 
@@ -707,10 +696,8 @@ class CallsApplicationWithdrawView(APIView):
         operation_id="incubator_applications_withdraw",
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = calls_selectors.application_of_team(pk=pk, user=request.user)
-        _calls_service(
-            calls_services.application_withdraw, application=application, by=request.user
-        )
+        application = selectors.application_of_team(pk=pk, user=request.user)
+        _calls_service(services.application_withdraw, application=application, by=request.user)
         return Response(_application_out(pk, request.user))
 
 
@@ -723,7 +710,7 @@ class CallsApplicationPitchDeckView(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         """The pitch deck, for those who may read the application (404 for others)."""
-        application = calls_selectors.application_visible_to(pk=pk, user=request.user)
+        application = selectors.application_visible_to(pk=pk, user=request.user)
         if not application.pitch_deck:
             raise exceptions.NotFound()
         return file_download(
@@ -746,8 +733,8 @@ def _reviews_call(function, /, **kwargs):
 
 
 def _review_detail(review) -> dict:
-    criteria = review_selectors.call_criteria(call=review.application.call)
-    review = review_selectors.review_of_reviewer(pk=review.pk, user=review.reviewer)
+    criteria = selectors.call_criteria(call=review.application.call)
+    review = selectors.review_of_reviewer(pk=review.pk, user=review.reviewer)
     return ReviewDetailSerializer(review, context={"criteria": criteria}).data
 
 
@@ -760,7 +747,7 @@ class ReviewListView(APIView):
     def get(self, request: Request) -> Response:
         paginator = Pagination()
         page = paginator.paginate_queryset(
-            review_selectors.reviews_of(user=request.user), request, view=self
+            selectors.reviews_of(user=request.user), request, view=self
         )
         return paginator.get_paginated_response(ReviewSerializer(page, many=True).data)
 
@@ -772,7 +759,7 @@ class ReviewDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """One of your reviews: the application, the criteria and your scores (404 for
         anyone but its reviewer)."""
-        review = review_selectors.review_of_reviewer(pk=pk, user=request.user)
+        review = selectors.review_of_reviewer(pk=pk, user=request.user)
         return Response(_review_detail(review))
 
 
@@ -788,11 +775,11 @@ class ReviewConflictView(APIView):
         "scores you gave are withdrawn.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        review = review_selectors.review_of_reviewer(pk=pk, user=request.user)
+        review = selectors.review_of_reviewer(pk=pk, user=request.user)
         data = ConflictInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = _reviews_call(
-            review_services.review_conflict_declare,
+            services.review_conflict_declare,
             review=review,
             by=request.user,
             reason=data.validated_data["reason"],
@@ -813,15 +800,15 @@ class ReviewScoresView(APIView):
         "outside the scale or a missing criterion: 400, nothing stored.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        review = review_selectors.review_of_reviewer(pk=pk, user=request.user)
+        review = selectors.review_of_reviewer(pk=pk, user=request.user)
         data = ScoresInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = _reviews_call(
-            review_services.review_submit,
+            services.review_submit,
             review=review,
             by=request.user,
             scores=[
-                review_services.ScoreInput(
+                services.ScoreInput(
                     criterion_id=item["criterion"],
                     value=item["value"],
                     comment=item.get("comment") or "",
@@ -842,16 +829,14 @@ class CallRankingView(APIView):
         between reviewers, and the call's acceptance rate. For the incubator's managers
         (and the call's reviewers once the round is closed); 404 for anyone else."""
         call = IncubatorCall.objects.filter(pk=pk).first()
-        if call is None or not review_selectors.user_sees_call_ranking(
-            user=request.user, call=call
-        ):
+        if call is None or not selectors.user_sees_call_ranking(user=request.user, call=call):
             raise Http404
         return Response(
             RankingSerializer(
                 {
                     "call": call,
-                    "acceptance": review_selectors.call_acceptance_rate(call=call),
-                    "rows": review_selectors.call_ranking(call=call),
+                    "acceptance": selectors.call_acceptance_rate(call=call),
+                    "rows": selectors.call_ranking(call=call),
                 }
             ).data
         )
@@ -870,11 +855,11 @@ class ApplicationDecisionView(APIView):
         "language; accepting starts the incubation. Managers only (404 for anyone else).",
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = review_selectors.application_for_decision(pk=pk, user=request.user)
+        application = selectors.application_for_decision(pk=pk, user=request.user)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _reviews_call(
-            review_services.application_decide,
+            services.application_decide,
             application=application,
             decision=data.validated_data["decision"],
             message=data.validated_data.get("message") or "",
@@ -896,7 +881,7 @@ class ApplicationReviewsView(APIView):
         operation_id="incubator_applications_reviews_list",
     )
     def get(self, request: Request, pk: int) -> Response:
-        application = review_selectors.application_for_decision(pk=pk, user=request.user)
+        application = selectors.application_for_decision(pk=pk, user=request.user)
         return Response(ManagerReviewSerializer(application.reviews.all(), many=True).data)
 
     @extend_schema(
@@ -908,15 +893,15 @@ class ApplicationReviewsView(APIView):
         "reviewer already assigned, a closed round.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = review_selectors.application_for_decision(pk=pk, user=request.user)
+        application = selectors.application_for_decision(pk=pk, user=request.user)
         data = AssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email, reviewer_id = data.validated_data.get("email"), data.validated_data.get("reviewer")
         reviewer = None
         if email:
-            reviewer = review_selectors.reviewer_by_email(email=email)
+            reviewer = selectors.reviewer_by_email(email=email)
         elif reviewer_id:
-            reviewer = review_selectors.User.objects.filter(pk=reviewer_id, is_active=True).first()
+            reviewer = selectors.User.objects.filter(pk=reviewer_id, is_active=True).first()
         if reviewer is None:
             raise exceptions.ValidationError(
                 {"email": [_("No active account uses this e-mail address.")]}
@@ -924,7 +909,7 @@ class ApplicationReviewsView(APIView):
                 else {"reviewer": [_("No active account has this id.")]}
             )
         review = _reviews_call(
-            review_services.review_assign,
+            services.review_assign,
             application=application,
             reviewer=reviewer,
             by=request.user,
@@ -942,9 +927,7 @@ def _kpis_int(request: Request, name: str) -> int | None:
     try:
         return int(raw)
     except ValueError as error:
-        raise kpis_exceptions.ValidationError(
-            {name: [_kpis_msg("Give a whole number.")]}
-        ) from error
+        raise exceptions.ValidationError({name: [_kpis_msg("Give a whole number.")]}) from error
 
 
 def _kpis_msg(message: str) -> str:
@@ -954,8 +937,8 @@ def _kpis_msg(message: str) -> str:
 
 
 def _kpis_managers_only(request: Request) -> None:
-    if not kpis_selectors.user_manages_incubator(user=request.user):
-        raise kpis_exceptions.PermissionDenied(
+    if not selectors.user_manages_incubator(user=request.user):
+        raise exceptions.PermissionDenied(
             _kpis_msg("Only the incubator's managers read the dashboards.")
         )
 
@@ -981,15 +964,15 @@ class KpiUpdateListCreateView(APIView):
         startup = _kpis_int(request, "startup")
         incubation = None
         if startup is not None:
-            incubation = kpis_selectors.kpi_incubation_for(pk=startup, user=request.user)
+            incubation = selectors.kpi_incubation_for(pk=startup, user=request.user)
         cohort_slug = request.query_params.get("cohort")
         cohort = get_object_or_404(Cohort, slug=cohort_slug) if cohort_slug else None
         status_wanted = request.query_params.get("status") or None
         if status_wanted and status_wanted not in StartupStatus.values:
-            raise kpis_exceptions.ValidationError(
+            raise exceptions.ValidationError(
                 {"status": [_kpis_msg("Choose active, acquired or closed.")]}
             )
-        rows = kpis_selectors.kpi_updates_visible_to(
+        rows = selectors.kpi_updates_visible_to(
             user=request.user,
             incubation=incubation,
             cohort=cohort,
@@ -1013,16 +996,16 @@ class KpiUpdateListCreateView(APIView):
         data = KpiUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        incubation: Incubation = kpis_selectors.kpi_incubation_for(
+        incubation: Incubation = selectors.kpi_incubation_for(
             pk=values["startup"], user=request.user
         )
         try:
-            update, created = kpis_services.kpi_update_submit(
+            update, created = services.kpi_update_submit(
                 incubation=incubation,
                 by=request.user,
                 year=values.get("year"),
                 quarter=values.get("quarter"),
-                figures=kpis_services.KpiFigures(
+                figures=services.KpiFigures(
                     headcount=values["headcount"],
                     revenue=values["revenue"],
                     funds_raised=values["funds_raised"],
@@ -1033,10 +1016,10 @@ class KpiUpdateListCreateView(APIView):
             )
         except DjangoValidationError as error:
             raise service_error(error) from error
-        update = kpis_selectors.kpi_updates_visible_to(user=request.user).filter(pk=update.pk).get()
+        update = selectors.kpi_updates_visible_to(user=request.user).filter(pk=update.pk).get()
         return Response(
             KpiUpdateSerializer(update).data,
-            status=kpis_status.HTTP_201_CREATED if created else kpis_status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
@@ -1049,9 +1032,7 @@ class CohortDashboardView(APIView):
         totals per quarter, the calls' acceptance rates."""
         _kpis_managers_only(request)
         cohort = get_object_or_404(Cohort, slug=slug)
-        return Response(
-            CohortDashboardSerializer(kpis_selectors.cohort_dashboard(cohort=cohort)).data
-        )
+        return Response(CohortDashboardSerializer(selectors.cohort_dashboard(cohort=cohort)).data)
 
 
 class IncubatorOverviewView(APIView):
@@ -1062,4 +1043,4 @@ class IncubatorOverviewView(APIView):
         """The incubator at a glance (managers): startups by phase, survival one and three
         years after leaving, cohorts, calls."""
         _kpis_managers_only(request)
-        return Response(IncubatorOverviewSerializer(kpis_selectors.incubator_overview()).data)
+        return Response(IncubatorOverviewSerializer(selectors.incubator_overview()).data)

@@ -1,12 +1,8 @@
 """The incubator's API, under /api/v1/incubator/."""
 
 from django.urls import path
-from django.urls import path as _startups_path
-from django.urls import path as kpis_path
 
 from fabreck.incubator import api
-from fabreck.incubator import api as _startups_api
-from fabreck.incubator import api as kpis_api
 
 urlpatterns: list = []
 
@@ -15,42 +11,40 @@ urlpatterns: list = []
 
 
 urlpatterns += [
-    _startups_path(
-        "startups/", _startups_api.StartupsListView.as_view(), name="api-incubator-startups"
-    ),
-    _startups_path(
+    path("startups/", api.StartupsListView.as_view(), name="api-incubator-startups"),
+    path(
         "startups/<int:pk>/",
-        _startups_api.StartupsDetailView.as_view(),
+        api.StartupsDetailView.as_view(),
         name="api-incubator-startup",
     ),
-    _startups_path(
+    path(
         "startups/<int:pk>/phase/",
-        _startups_api.StartupsPhaseView.as_view(),
+        api.StartupsPhaseView.as_view(),
         name="api-incubator-startup-phase",
     ),
-    _startups_path(
+    path(
         "startups/<int:pk>/milestones/",
-        _startups_api.StartupsMilestonesView.as_view(),
+        api.StartupsMilestonesView.as_view(),
         name="api-incubator-startup-milestones",
     ),
-    _startups_path(
+    path(
         "startups/<int:pk>/mentor-sessions/",
-        _startups_api.StartupsSessionsView.as_view(),
+        api.StartupsSessionsView.as_view(),
         name="api-incubator-startup-sessions",
     ),
-    _startups_path(
+    path(
         "milestones/<int:pk>/",
-        _startups_api.StartupsMilestoneView.as_view(),
+        api.StartupsMilestoneView.as_view(),
         name="api-incubator-milestone",
     ),
-    _startups_path(
+    path(
         "milestones/<int:pk>/done/",
-        _startups_api.StartupsMilestoneDoneView.as_view(),
+        api.StartupsMilestoneDoneView.as_view(),
         name="api-incubator-milestone-done",
     ),
-    _startups_path(
+    path(
         "milestones/<int:pk>/file/",
-        _startups_api.StartupsMilestoneFileView.as_view(),
+        api.StartupsMilestoneFileView.as_view(),
         name="api-incubator-milestone-file",
     ),
 ]
@@ -125,11 +119,11 @@ urlpatterns += [
 
 
 urlpatterns += [
-    kpis_path("kpi-updates/", kpis_api.KpiUpdateListCreateView.as_view(), name="kpi-updates"),
-    kpis_path("kpis/overview/", kpis_api.IncubatorOverviewView.as_view(), name="kpi-overview"),
-    kpis_path(
+    path("kpi-updates/", api.KpiUpdateListCreateView.as_view(), name="kpi-updates"),
+    path("kpis/overview/", api.IncubatorOverviewView.as_view(), name="kpi-overview"),
+    path(
         "cohorts/<slug:slug>/dashboard/",
-        kpis_api.CohortDashboardView.as_view(),
+        api.CohortDashboardView.as_view(),
         name="cohort-dashboard",
     ),
 ]

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_lazy as _kpis_lazy
 
 from fabreck.accounts.models import User
 from fabreck.cluster.models import Commune, Competence, Sector
@@ -669,29 +668,27 @@ class KpiUpdateForm(forms.Form):
     """A quarter's figures. The limits (not negative, a finished quarter after the start)
     are the service's, so that the page and the API say the same."""
 
-    quarter = forms.ChoiceField(label=_kpis_lazy("Quarter"))
+    quarter = forms.ChoiceField(label=_("Quarter"))
     headcount = forms.IntegerField(
-        label=_kpis_lazy("Headcount"),
-        help_text=_kpis_lazy(
-            "People working for the startup at the end of the quarter, founders included."
-        ),
+        label=_("Headcount"),
+        help_text=_("People working for the startup at the end of the quarter, founders included."),
     )
     revenue = forms.DecimalField(
-        label=_kpis_lazy("Revenue in the quarter (EUR)"), max_digits=14, decimal_places=2
+        label=_("Revenue in the quarter (EUR)"), max_digits=14, decimal_places=2
     )
     funds_raised = forms.DecimalField(
-        label=_kpis_lazy("Funds raised in the quarter (EUR)"),
+        label=_("Funds raised in the quarter (EUR)"),
         max_digits=14,
         decimal_places=2,
         initial=0,
-        help_text=_kpis_lazy("Equity, loans and grants received during the quarter."),
+        help_text=_("Equity, loans and grants received during the quarter."),
     )
-    customers = forms.IntegerField(label=_kpis_lazy("Customers"))
+    customers = forms.IntegerField(label=_("Customers"))
     status = forms.ChoiceField(
-        label=_kpis_lazy("Status"), choices=StartupStatus.choices, initial=StartupStatus.ACTIVE
+        label=_("Status"), choices=StartupStatus.choices, initial=StartupStatus.ACTIVE
     )
     note = forms.CharField(
-        label=_kpis_lazy("Note"),
+        label=_("Note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

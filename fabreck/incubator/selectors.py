@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from dataclasses import dataclass as _startups_dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import pstdev
@@ -148,7 +147,7 @@ def checklist_item_visible_to(*, pk: int, user: User) -> ChecklistItem:
     return item
 
 
-@_startups_dataclass
+@dataclass
 class StartupPhaseBlock:
     phase: str
     label: str
@@ -157,14 +156,14 @@ class StartupPhaseBlock:
     checklist: list
 
 
-@_startups_dataclass
+@dataclass
 class SuggestedMentor:
     mentor: Mentor
     covered: list  # the needed competences this mentor brings
     count: int
 
 
-@_startups_dataclass
+@dataclass
 class StartupPage:
     incubation: Incubation
     phases: list[StartupPhaseBlock]
@@ -941,19 +940,16 @@ class QuarterTotals:
 
 
 @dataclass
-class CallFigures:
-    call: IncubatorCall
-    applications: int
-    submitted: int
-    accepted: int
-    waitlisted: int
-    declined: int
+class CallFigures(AcceptanceRate):
+    """A call's applications for the dashboards: the acceptance rate of the jury's board,
+    with the call and every application sent (drafts left out)."""
+
+    call: IncubatorCall | None = None
+    applications: int = 0
 
     @property
     def acceptance_rate(self) -> Decimal | None:
-        if not self.submitted:
-            return None
-        return (Decimal(100) * self.accepted / self.submitted).quantize(Decimal("0.1"))
+        return self.rate
 
 
 @dataclass

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from dataclasses import dataclass as _startups_dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from pathlib import PurePath as _StartupsPath
+from pathlib import Path, PurePath
 from typing import Any
 from uuid import uuid4
 
@@ -83,13 +81,8 @@ from fabreck.incubator.selectors import (
     quarter_next,
     user_in_application_team,
     user_manages_incubator,
+    user_mentors,
     user_speaks_for_startup,
-)
-from fabreck.incubator.selectors import (
-    user_mentors as _startups_user_mentors,
-)
-from fabreck.incubator.selectors import (
-    user_speaks_for_startup as _startups_speaks_for,
 )
 
 INCUBATED_PRICE_GROUP = "incubated-startup"
@@ -282,7 +275,8 @@ def _startups_ensure_running(incubation: Incubation) -> None:
 
 def _startups_ensure_founder_or_manager(user: User, incubation: Incubation) -> None:
     if not (
-        user_manages_incubator(user=user) or _startups_speaks_for(user=user, incubation=incubation)
+        user_manages_incubator(user=user)
+        or user_speaks_for_startup(user=user, incubation=incubation)
     ):
         raise PermissionDenied(
             _("Only the startup's people and the incubator's managers may do this.")
@@ -291,7 +285,7 @@ def _startups_ensure_founder_or_manager(user: User, incubation: Incubation) -> N
 
 def startups_upload_check(upload: UploadedFile, *, field: str) -> None:
     """An uploaded file of an accepted type and size, else a ValidationError on `field`."""
-    extension = _StartupsPath(upload.name or "").suffix.lower().lstrip(".")
+    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
     allowed = tuple(settings.INCUBATOR_UPLOAD_EXTENSIONS)
     if extension not in allowed:
         raise ValidationError(
@@ -399,7 +393,7 @@ def incubation_phase_move(
     return incubation
 
 
-@_startups_dataclass(frozen=True)
+@dataclass(frozen=True)
 class MilestoneData:
     phase: str
     title: str
@@ -573,7 +567,7 @@ def mentor_save(
     return mentor
 
 
-@_startups_dataclass(frozen=True)
+@dataclass(frozen=True)
 class MentorSessionData:
     held_on: date
     hours: Decimal
@@ -591,7 +585,7 @@ def mentor_session_log(
     """Log a mentoring session with a running startup: by the mentor (themselves) or by a
     manager (for any mentor of the pool)."""
     manages = user_manages_incubator(user=by)
-    own = _startups_user_mentors(user=by)
+    own = user_mentors(user=by)
     if mentor is None:
         mentor = own
     if mentor is None:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from fabreck.incubator import services as _kpis_services
+from fabreck.incubator import services
 
 """Periodic jobs of the incubator, run by Celery beat (and by cron through a command)."""
 
@@ -10,4 +10,4 @@ from fabreck.incubator import services as _kpis_services
 @shared_task
 def kpi_reminders_send() -> int:
     """Daily: remind startups of the last quarter's KPI update (due, then late), once each."""
-    return _kpis_services.kpi_reminders_send()
+    return services.kpi_reminders_send()

@@ -1,12 +1,8 @@
 """Pages of the incubator, under /incubator/."""
 
 from django.urls import path
-from django.urls import path as _startups_path
-from django.urls import path as kpis_path
 
 from fabreck.incubator import views
-from fabreck.incubator import views as _startups_views
-from fabreck.incubator import views as kpis_views
 
 app_name = "incubator"
 
@@ -17,59 +13,55 @@ urlpatterns: list = []
 
 
 urlpatterns += [
-    _startups_path("startups/", _startups_views.startups_list, name="startups"),
-    _startups_path("startups/<int:pk>/", _startups_views.startup_detail, name="startup"),
-    _startups_path("startups/<int:pk>/phase/", _startups_views.startup_phase, name="startup-phase"),
-    _startups_path(
-        "startups/<int:pk>/hosting/", _startups_views.startup_hosting, name="startup-hosting"
-    ),
-    _startups_path(
+    path("startups/", views.startups_list, name="startups"),
+    path("startups/<int:pk>/", views.startup_detail, name="startup"),
+    path("startups/<int:pk>/phase/", views.startup_phase, name="startup-phase"),
+    path("startups/<int:pk>/hosting/", views.startup_hosting, name="startup-hosting"),
+    path(
         "startups/<int:pk>/competences/",
-        _startups_views.startup_competences,
+        views.startup_competences,
         name="startup-competences",
     ),
-    _startups_path(
+    path(
         "startups/<int:pk>/milestones/new/",
-        _startups_views.startup_milestone_new,
+        views.startup_milestone_new,
         name="startup-milestone-new",
     ),
-    _startups_path(
+    path(
         "startups/<int:pk>/checklist/new/",
-        _startups_views.startup_checklist_add,
+        views.startup_checklist_add,
         name="startup-checklist-add",
     ),
-    _startups_path(
+    path(
         "startups/<int:pk>/sessions/new/",
-        _startups_views.startup_session_new,
+        views.startup_session_new,
         name="startup-session-new",
     ),
-    _startups_path(
+    path(
         "startups/milestones/<int:pk>/edit/",
-        _startups_views.startup_milestone_edit,
+        views.startup_milestone_edit,
         name="startup-milestone-edit",
     ),
-    _startups_path(
+    path(
         "startups/milestones/<int:pk>/evidence/",
-        _startups_views.startup_milestone_evidence,
+        views.startup_milestone_evidence,
         name="startup-milestone-evidence",
     ),
-    _startups_path(
+    path(
         "startups/milestones/<int:pk>/file/",
-        _startups_views.startup_milestone_file,
+        views.startup_milestone_file,
         name="startup-milestone-file",
     ),
-    _startups_path(
+    path(
         "startups/checklist/<int:pk>/check/",
-        _startups_views.startup_checklist_check,
+        views.startup_checklist_check,
         name="startup-checklist-check",
     ),
-    _startups_path(
-        "startups/<int:pk>/defaults/", _startups_views.startup_defaults, name="startup-defaults"
-    ),
-    _startups_path("mentoring/", _startups_views.mentoring, name="mentoring"),
-    _startups_path("my-startup/", _startups_views.my_startup, name="my-startup"),
-    _startups_path("mentors/", _startups_views.mentors_pool, name="mentors"),
-    _startups_path("mentors/<int:pk>/edit/", _startups_views.mentor_edit, name="mentor-edit"),
+    path("startups/<int:pk>/defaults/", views.startup_defaults, name="startup-defaults"),
+    path("mentoring/", views.mentoring, name="mentoring"),
+    path("my-startup/", views.my_startup, name="my-startup"),
+    path("mentors/", views.mentors_pool, name="mentors"),
+    path("mentors/<int:pk>/edit/", views.mentor_edit, name="mentor-edit"),
 ]
 
 
@@ -146,17 +138,17 @@ urlpatterns += [
 
 
 urlpatterns += [
-    kpis_path("quarterly-update/", kpis_views.kpis_update, name="kpis-update"),
-    kpis_path("dashboards/", kpis_views.kpis_overview, name="kpis-overview"),
-    kpis_path(
+    path("quarterly-update/", views.kpis_update, name="kpis-update"),
+    path("dashboards/", views.kpis_overview, name="kpis-overview"),
+    path(
         "dashboards/kpis.<str:fmt>",
-        kpis_views.kpis_export,
+        views.kpis_export,
         name="kpis-export",
     ),
-    kpis_path("dashboards/<slug:slug>/", kpis_views.kpis_cohort, name="kpis-cohort"),
-    kpis_path(
+    path("dashboards/<slug:slug>/", views.kpis_cohort, name="kpis-cohort"),
+    path(
         "dashboards/<slug:slug>/kpis.<str:fmt>",
-        kpis_views.kpis_export,
+        views.kpis_export,
         name="kpis-cohort-export",
     ),
 ]

@@ -20,14 +20,7 @@ from django.views.decorators.http import (
 from fabreck.accounts.models import User
 from fabreck.core.exports import csv_response, xlsx_response
 from fabreck.core.http import file_download
-from fabreck.incubator import selectors as calls_selectors
-from fabreck.incubator import selectors as kpis_selectors
-from fabreck.incubator import selectors as review_selectors
-from fabreck.incubator import selectors as startups_selectors
-from fabreck.incubator import services as calls_services
-from fabreck.incubator import services as kpis_services
-from fabreck.incubator import services as review_services
-from fabreck.incubator import services as startups_services
+from fabreck.incubator import selectors, services
 from fabreck.incubator.forms import (
     CallsApplicationForm,
     CallsCallForm,
@@ -65,7 +58,7 @@ def _startups_errors_to_form(form, error: ValidationError) -> None:
 
 
 def _startups_manager_only(user: User) -> None:
-    if not startups_selectors.user_manages_incubator(user=user):
+    if not selectors.user_manages_incubator(user=user):
         raise Http404
 
 
@@ -90,16 +83,16 @@ def startups_list(request: HttpRequest) -> HttpResponse:
     """The managers' list of startups, by cohort, with their phase and open milestones."""
     _startups_manager_only(request.user)
     form = StartupsFilterForm(request.GET or None)
-    rows = list(startups_selectors.startups_list(**form.filters()))
+    rows = list(selectors.startups_list(**form.filters()))
     return render(request, "incubator/startups_list.html", {"form": form, "rows": rows})
 
 
 def _startup_render(request: HttpRequest, incubation) -> HttpResponse:
     user = request.user
-    manages = startups_selectors.user_manages_incubator(user=user)
-    speaks = startups_selectors.user_speaks_for_startup(user=user, incubation=incubation)
-    mentor = startups_selectors.user_mentors(user=user)
-    page = startups_selectors.startup_page(incubation=incubation)
+    manages = selectors.user_manages_incubator(user=user)
+    speaks = selectors.user_speaks_for_startup(user=user, incubation=incubation)
+    mentor = selectors.user_mentors(user=user)
+    page = selectors.startup_page(incubation=incubation)
     return render(
         request,
         "incubator/startups_detail.html",
@@ -124,7 +117,7 @@ def _startup_render(request: HttpRequest, incubation) -> HttpResponse:
 @login_required
 @require_GET
 def startup_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incubation = startups_selectors.startup_visible_to(pk=pk, user=request.user)
+    incubation = selectors.startup_visible_to(pk=pk, user=request.user)
     return _startup_render(request, incubation)
 
 
@@ -132,7 +125,7 @@ def startup_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def my_startup(request: HttpRequest) -> HttpResponse:
     """A founder's startup: its page if they have one, a list if several."""
-    startups = list(startups_selectors.startups_of_user(user=request.user))
+    startups = list(selectors.startups_of_user(user=request.user))
     if len(startups) == 1:
         return _startup_render(request, startups[0])
     return render(request, "incubator/startups_mine.html", {"startups": startups})
@@ -141,13 +134,13 @@ def my_startup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def startup_phase(request: HttpRequest, pk: int) -> HttpResponse:
-    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+    incubation = selectors.startup_managed(pk=pk, user=request.user)
     form = PhaseMoveForm(
         request.POST or None, incubation=incubation, initial={"on": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            startups_services.incubation_phase_move(
+            services.incubation_phase_move(
                 incubation=incubation,
                 to_phase=form.cleaned_data["to_phase"],
                 by=request.user,
@@ -167,7 +160,7 @@ def startup_phase(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def startup_hosting(request: HttpRequest, pk: int) -> HttpResponse:
-    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+    incubation = selectors.startup_managed(pk=pk, user=request.user)
     form = HostingForm(
         request.POST or None,
         initial={
@@ -178,7 +171,7 @@ def startup_hosting(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            startups_services.incubation_hosting_set(
+            services.incubation_hosting_set(
                 incubation=incubation,
                 by=request.user,
                 hosting=form.cleaned_data["hosting"],
@@ -198,13 +191,13 @@ def startup_hosting(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def startup_competences(request: HttpRequest, pk: int) -> HttpResponse:
-    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+    incubation = selectors.startup_managed(pk=pk, user=request.user)
     form = NeededCompetencesForm(
         request.POST or None,
         initial={"competences": list(incubation.needed_competences.values_list("pk", flat=True))},
     )
     if request.method == "POST" and form.is_valid():
-        startups_services.incubation_competences_set(
+        services.incubation_competences_set(
             incubation=incubation,
             by=request.user,
             competences=list(form.cleaned_data["competences"]),
@@ -224,11 +217,11 @@ def startup_competences(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def startup_milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
-    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+    incubation = selectors.startup_managed(pk=pk, user=request.user)
     form = MilestoneForm(request.POST or None, initial={"phase": incubation.phase})
     if request.method == "POST" and form.is_valid():
         try:
-            startups_services.milestone_create(
+            services.milestone_create(
                 incubation=incubation, by=request.user, data=form.data_object()
             )
         except ValidationError as error:
@@ -245,7 +238,7 @@ def startup_milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def startup_milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _startups_manager_only(request.user)
-    milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+    milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
     form = MilestoneForm(
         request.POST or None,
         initial={
@@ -257,9 +250,7 @@ def startup_milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            startups_services.milestone_update(
-                milestone=milestone, by=request.user, data=form.data_object()
-            )
+            services.milestone_update(milestone=milestone, by=request.user, data=form.data_object())
         except ValidationError as error:
             _startups_errors_to_form(form, error)
         else:
@@ -278,7 +269,7 @@ def startup_milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def startup_milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """The startup's people (or a manager) give the evidence and mark the milestone done."""
-    milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+    milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
     posted = request.method == "POST"
     form = MilestoneEvidenceForm(
         request.POST if posted else None,
@@ -287,7 +278,7 @@ def startup_milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if posted and form.is_valid():
         try:
-            startups_services.milestone_done(
+            services.milestone_done(
                 milestone=milestone,
                 by=request.user,
                 evidence=form.cleaned_data["evidence"],
@@ -313,7 +304,7 @@ def startup_milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def startup_milestone_file(request: HttpRequest, pk: int) -> FileResponse:
-    milestone = startups_selectors.milestone_visible_to(pk=pk, user=request.user)
+    milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
     if not milestone.evidence_file:
         raise Http404
     name = milestone.evidence_file.name.rsplit("/", 1)[-1]
@@ -323,11 +314,11 @@ def startup_milestone_file(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 def startup_checklist_add(request: HttpRequest, pk: int) -> HttpResponse:
-    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
+    incubation = selectors.startup_managed(pk=pk, user=request.user)
     form = ChecklistItemForm(request.POST)
     if form.is_valid():
         try:
-            startups_services.checklist_item_add(
+            services.checklist_item_add(
                 incubation=incubation,
                 by=request.user,
                 phase=form.cleaned_data["phase"],
@@ -345,10 +336,8 @@ def startup_checklist_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def startup_checklist_check(request: HttpRequest, pk: int) -> HttpResponse:
-    item = startups_selectors.checklist_item_visible_to(pk=pk, user=request.user)
-    startups_services.checklist_item_check(
-        item=item, by=request.user, done=request.POST.get("done") == "1"
-    )
+    item = selectors.checklist_item_visible_to(pk=pk, user=request.user)
+    services.checklist_item_check(item=item, by=request.user, done=request.POST.get("done") == "1")
     return redirect("incubator:startup", pk=item.incubation_id)
 
 
@@ -356,9 +345,9 @@ def startup_checklist_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def startup_session_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a mentoring session: a mentor for themselves, a manager for any mentor."""
-    incubation = startups_selectors.startup_visible_to(pk=pk, user=request.user)
-    manages = startups_selectors.user_manages_incubator(user=request.user)
-    own = startups_selectors.user_mentors(user=request.user)
+    incubation = selectors.startup_visible_to(pk=pk, user=request.user)
+    manages = selectors.user_manages_incubator(user=request.user)
+    own = selectors.user_mentors(user=request.user)
     if not manages and own is None:
         raise Http404
     form = MentorSessionForm(
@@ -368,7 +357,7 @@ def startup_session_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            startups_services.mentor_session_log(
+            services.mentor_session_log(
                 incubation=incubation,
                 by=request.user,
                 data=form.data_object(),
@@ -399,7 +388,7 @@ def mentors_pool(request: HttpRequest) -> HttpResponse:
             form.add_error("email", _("This person is already in the mentor pool."))
         else:
             try:
-                startups_services.mentor_save(
+                services.mentor_save(
                     user=form.user,
                     by=request.user,
                     bio=form.cleaned_data["bio"],
@@ -411,7 +400,7 @@ def mentors_pool(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The mentor is added to the pool."))
                 return redirect("incubator:mentors")
-    mentors = list(startups_selectors.mentor_pool())
+    mentors = list(selectors.mentor_pool())
     return render(request, "incubator/startups_mentors.html", {"form": form, "mentors": mentors})
 
 
@@ -434,7 +423,7 @@ def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            startups_services.mentor_save(
+            services.mentor_save(
                 user=mentor.user,
                 by=request.user,
                 bio=form.cleaned_data["bio"],
@@ -453,8 +442,8 @@ def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def startup_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     """Give a startup that has none the default milestones and checklist."""
-    incubation = startups_selectors.startup_managed(pk=pk, user=request.user)
-    startups_services.incubation_defaults_create(incubation=incubation)
+    incubation = selectors.startup_managed(pk=pk, user=request.user)
+    services.incubation_defaults_create(incubation=incubation)
     messages.success(request, _("The default milestones and checklist are added."))
     return redirect("incubator:startup", pk=incubation.pk)
 
@@ -463,10 +452,10 @@ def startup_defaults(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def mentoring(request: HttpRequest) -> HttpResponse:
     """A mentor's way in: the running startups, those needing what they bring first."""
-    mentor = startups_selectors.user_mentors(user=request.user)
+    mentor = selectors.user_mentors(user=request.user)
     if mentor is None or not mentor.active:
         raise Http404
-    rows = list(startups_selectors.mentor_startups(mentor=mentor))
+    rows = list(selectors.mentor_startups(mentor=mentor))
     return render(request, "incubator/startups_mentoring.html", {"mentor": mentor, "rows": rows})
 
 
@@ -483,7 +472,7 @@ def _calls_errors_to_form(form, error: ValidationError) -> None:
 
 
 def _calls_manager(request: HttpRequest) -> None:
-    if not calls_selectors.user_manages_incubator(user=request.user):
+    if not selectors.user_manages_incubator(user=request.user):
         raise PermissionDenied(_("Only the incubator's managers may open this page."))
 
 
@@ -491,7 +480,7 @@ def _calls_manager(request: HttpRequest) -> None:
 def calls_list(request: HttpRequest) -> HttpResponse:
     """The published calls that are open now or will open."""
     now = timezone.now()
-    calls = calls_selectors.calls_public(now=now)
+    calls = selectors.calls_public(now=now)
     return render(
         request,
         "incubator/calls_list.html",
@@ -505,7 +494,7 @@ def calls_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A call's page: eligibility, dates, the questions to prepare, the way to apply."""
-    call = calls_selectors.call_public_get(slug=slug, user=request.user)
+    call = selectors.call_public_get(slug=slug, user=request.user)
     return render(
         request,
         "incubator/calls_detail.html",
@@ -513,8 +502,8 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "is_open": call.is_open_at(timezone.now()),
             "has_opened": call.opens_at <= timezone.now(),
-            "mine": calls_selectors.application_of_user_for_call(call=call, user=request.user),
-            "manages": calls_selectors.user_manages_incubator(user=request.user),
+            "mine": selectors.application_of_user_for_call(call=call, user=request.user),
+            "manages": selectors.user_manages_incubator(user=request.user),
         },
     )
 
@@ -551,7 +540,7 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
         if form.is_valid() and founders.is_valid():
             saved = False
             try:
-                application = calls_services.application_save(
+                application = services.application_save(
                     call=call,
                     by=request.user,
                     data=form.application_data(calls_founders_from(founders)),
@@ -559,7 +548,7 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
                 )
                 saved = True
                 if "submit" in request.POST:
-                    calls_services.application_submit(application=application, by=request.user)
+                    services.application_submit(application=application, by=request.user)
             except ValidationError as error:
                 _calls_errors_to_form(form, error)
                 if saved:
@@ -594,8 +583,8 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def call_apply(request: HttpRequest, slug: str) -> HttpResponse:
     """Start an application to an open call (or go on with one's own)."""
-    call = calls_selectors.call_public_get(slug=slug, user=request.user)
-    mine = calls_selectors.application_of_user_for_call(call=call, user=request.user)
+    call = selectors.call_public_get(slug=slug, user=request.user)
+    mine = selectors.application_of_user_for_call(call=call, user=request.user)
     if mine is not None:
         return redirect("incubator:application-edit", pk=mine.pk)
     if not call.is_open_at(timezone.now()):
@@ -607,7 +596,7 @@ def call_apply(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = calls_selectors.application_of_team(pk=pk, user=request.user)
+    application = selectors.application_of_team(pk=pk, user=request.user)
     if application.status != application.Status.DRAFT:
         messages.info(request, _("A submitted application can no longer be edited."))
         return redirect("incubator:application", pk=application.pk)
@@ -621,8 +610,8 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An application for its team, the managers and its reviewers (404 for others)."""
-    application = calls_selectors.application_visible_to(pk=pk, user=request.user)
-    in_team = calls_selectors.user_in_application_team(user=request.user, application=application)
+    application = selectors.application_visible_to(pk=pk, user=request.user)
+    in_team = selectors.user_in_application_team(user=request.user, application=application)
     answers = {answer.question_id: answer for answer in application.answers.all()}
     rows = [
         (
@@ -633,7 +622,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for question in application.call.questions.all()
     ]
     missing = (
-        calls_services.application_submit_problems(application=application)
+        services.application_submit_problems(application=application)
         if in_team and application.status == application.Status.DRAFT
         else {}
     )
@@ -649,7 +638,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "missing": missing,
             "pitch_deck_name": _file_name(application.pitch_deck),
             "can_withdraw": in_team
-            and "withdrawn" in calls_services.APPLICATION_TRANSITIONS[application.status],
+            and "withdrawn" in services.APPLICATION_TRANSITIONS[application.status],
         },
     )
 
@@ -657,9 +646,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = calls_selectors.application_of_team(pk=pk, user=request.user)
+    application = selectors.application_of_team(pk=pk, user=request.user)
     try:
-        calls_services.application_submit(application=application, by=request.user)
+        services.application_submit(application=application, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -673,9 +662,9 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    application = calls_selectors.application_of_team(pk=pk, user=request.user)
+    application = selectors.application_of_team(pk=pk, user=request.user)
     try:
-        calls_services.application_withdraw(application=application, by=request.user)
+        services.application_withdraw(application=application, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -687,7 +676,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def application_pitch_deck(request: HttpRequest, pk: int) -> FileResponse:
-    application = calls_selectors.application_visible_to(pk=pk, user=request.user)
+    application = selectors.application_visible_to(pk=pk, user=request.user)
     if not application.pitch_deck:
         raise Http404
     return file_download(application.pitch_deck, name=_file_name(application.pitch_deck))
@@ -696,7 +685,7 @@ def application_pitch_deck(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 def application_answer_file(request: HttpRequest, pk: int, answer_pk: int) -> FileResponse:
-    answer = calls_selectors.application_answer_file(pk=pk, answer_pk=answer_pk, user=request.user)
+    answer = selectors.application_answer_file(pk=pk, answer_pk=answer_pk, user=request.user)
     return file_download(answer.file, name=_file_name(answer.file))
 
 
@@ -707,7 +696,7 @@ def applications_mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incubator/calls_mine.html",
-        {"applications": list(calls_selectors.applications_of(user=request.user))},
+        {"applications": list(selectors.applications_of(user=request.user))},
     )
 
 
@@ -720,7 +709,7 @@ def calls_manage(request: HttpRequest) -> HttpResponse:
     """Cohorts and their calls, with their application counts."""
     _calls_manager(request)
     return render(
-        request, "incubator/calls_manage.html", {"cohorts": calls_selectors.cohorts_with_calls()}
+        request, "incubator/calls_manage.html", {"cohorts": selectors.cohorts_with_calls()}
     )
 
 
@@ -740,7 +729,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
     form = CallsCohortForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            cohort = calls_services.cohort_create(by=request.user, data=form.cohort_data())
+            cohort = services.cohort_create(by=request.user, data=form.cohort_data())
         except ValidationError as error:
             _calls_errors_to_form(form, error)
         else:
@@ -758,7 +747,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
     form = CallsCallForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            call = calls_services.call_create(by=request.user, data=form.call_data())
+            call = services.call_create(by=request.user, data=form.call_data())
         except ValidationError as error:
             _calls_errors_to_form(form, error)
         else:
@@ -773,14 +762,14 @@ def call_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def call_manage(request: HttpRequest, slug: str) -> HttpResponse:
     """A call for its managers: its settings, questions, criteria and applications."""
-    call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+    call = selectors.call_managed_get(slug=slug, user=request.user)
     return render(
         request,
         "incubator/calls_call_manage.html",
         {
             "call": call,
-            "locked": calls_selectors.call_applications_submitted(call=call),
-            "counts": calls_selectors.call_application_counts(call=call),
+            "locked": selectors.call_applications_submitted(call=call),
+            "counts": selectors.call_application_counts(call=call),
             "question_form": CallsQuestionForm(),
             "criterion_form": CallsCriterionForm(),
         },
@@ -790,12 +779,12 @@ def call_manage(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def call_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+    call = selectors.call_managed_get(slug=slug, user=request.user)
     posted = request.method == "POST"
     form = CallsCallForm(request.POST if posted else None, initial=CallsCallForm.initial_for(call))
     if posted and form.is_valid():
         try:
-            call = calls_services.call_update(call=call, by=request.user, data=form.call_data())
+            call = services.call_update(call=call, by=request.user, data=form.call_data())
         except ValidationError as error:
             _calls_errors_to_form(form, error)
         else:
@@ -827,11 +816,11 @@ def _structure_refused(request, call, error: ValidationError) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_add(request: HttpRequest, slug: str) -> HttpResponse:
-    call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+    call = selectors.call_managed_get(slug=slug, user=request.user)
     form = CallsQuestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            calls_services.question_add(call=call, by=request.user, data=form.question_data())
+            services.question_add(call=call, by=request.user, data=form.question_data())
         except ValidationError as error:
             _calls_errors_to_form(form, error)
         else:
@@ -843,16 +832,14 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    question = calls_selectors.question_managed_get(pk=pk, user=request.user)
+    question = selectors.question_managed_get(pk=pk, user=request.user)
     posted = request.method == "POST"
     form = CallsQuestionForm(
         request.POST if posted else None, initial=CallsQuestionForm.initial_for(question)
     )
     if posted and form.is_valid():
         try:
-            calls_services.question_update(
-                question=question, by=request.user, data=form.question_data()
-            )
+            services.question_update(question=question, by=request.user, data=form.question_data())
         except ValidationError as error:
             _calls_errors_to_form(form, error)
         else:
@@ -864,9 +851,9 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def question_move(request: HttpRequest, pk: int) -> HttpResponse:
-    question = calls_selectors.question_managed_get(pk=pk, user=request.user)
+    question = selectors.question_managed_get(pk=pk, user=request.user)
     try:
-        calls_services.question_move(
+        services.question_move(
             question=question, by=request.user, up=request.POST.get("direction") == "up"
         )
     except ValidationError as error:
@@ -877,10 +864,10 @@ def question_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    question = calls_selectors.question_managed_get(pk=pk, user=request.user)
+    question = selectors.question_managed_get(pk=pk, user=request.user)
     call = question.call
     try:
-        calls_services.question_remove(question=question, by=request.user)
+        services.question_remove(question=question, by=request.user)
     except ValidationError as error:
         return _structure_refused(request, call, error)
     messages.success(request, _("The question is removed."))
@@ -890,11 +877,11 @@ def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def criterion_add(request: HttpRequest, slug: str) -> HttpResponse:
-    call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+    call = selectors.call_managed_get(slug=slug, user=request.user)
     form = CallsCriterionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            calls_services.criterion_add(call=call, by=request.user, data=form.criterion_data())
+            services.criterion_add(call=call, by=request.user, data=form.criterion_data())
         except ValidationError as error:
             _calls_errors_to_form(form, error)
         else:
@@ -906,14 +893,14 @@ def criterion_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def criterion_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    criterion = calls_selectors.criterion_managed_get(pk=pk, user=request.user)
+    criterion = selectors.criterion_managed_get(pk=pk, user=request.user)
     posted = request.method == "POST"
     form = CallsCriterionForm(
         request.POST if posted else None, initial=CallsCriterionForm.initial_for(criterion)
     )
     if posted and form.is_valid():
         try:
-            calls_services.criterion_update(
+            services.criterion_update(
                 criterion=criterion, by=request.user, data=form.criterion_data()
             )
         except ValidationError as error:
@@ -927,10 +914,10 @@ def criterion_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def criterion_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    criterion = calls_selectors.criterion_managed_get(pk=pk, user=request.user)
+    criterion = selectors.criterion_managed_get(pk=pk, user=request.user)
     call = criterion.call
     try:
-        calls_services.criterion_remove(criterion=criterion, by=request.user)
+        services.criterion_remove(criterion=criterion, by=request.user)
     except ValidationError as error:
         return _structure_refused(request, call, error)
     messages.success(request, _("The criterion is removed."))
@@ -941,10 +928,10 @@ def criterion_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
     """A call's applications for its managers, filtered by status, with the counts."""
-    call = calls_selectors.call_managed_get(slug=slug, user=request.user)
+    call = selectors.call_managed_get(slug=slug, user=request.user)
     form = CallsStatusFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    page = calls_selectors.call_applications_page(
+    page = selectors.call_applications_page(
         call=call, status=status, page=request.GET.get("page") or 1
     )
     query = request.GET.copy()
@@ -958,7 +945,7 @@ def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
             "status": status,
             "page": page,
             "query": query.urlencode(),
-            "counts": calls_selectors.call_application_counts(call=call),
+            "counts": selectors.call_application_counts(call=call),
         },
     )
 
@@ -990,13 +977,13 @@ def reviews_mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incubator/reviews_mine.html",
-        {"reviews": list(review_selectors.reviews_of(user=request.user))},
+        {"reviews": list(selectors.reviews_of(user=request.user))},
     )
 
 
 def _review_page(request, review, *, conflict_form=None, score_form=None, status=200):
     call = review.application.call
-    criteria = review_selectors.call_criteria(call=call)
+    criteria = selectors.call_criteria(call=call)
     score_form = score_form or ReviewScoreForm(
         criteria=criteria, score_max=call.score_max, review=review
     )
@@ -1035,18 +1022,18 @@ def _review_page(request, review, *, conflict_form=None, score_form=None, status
 @require_GET
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One assignment: the application, then a conflict declaration or the scores."""
-    review = review_selectors.review_of_reviewer(pk=pk, user=request.user)
+    review = selectors.review_of_reviewer(pk=pk, user=request.user)
     return _review_page(request, review)
 
 
 @login_required
 @require_POST
 def review_conflict(request: HttpRequest, pk: int) -> HttpResponse:
-    review = review_selectors.review_of_reviewer(pk=pk, user=request.user)
+    review = selectors.review_of_reviewer(pk=pk, user=request.user)
     form = ReviewConflictForm(request.POST)
     if form.is_valid():
         try:
-            review_services.review_conflict_declare(
+            services.review_conflict_declare(
                 review=review, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
@@ -1062,17 +1049,17 @@ def review_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_scores(request: HttpRequest, pk: int) -> HttpResponse:
-    review = review_selectors.review_of_reviewer(pk=pk, user=request.user)
+    review = selectors.review_of_reviewer(pk=pk, user=request.user)
     call = review.application.call
     form = ReviewScoreForm(
         request.POST,
-        criteria=review_selectors.call_criteria(call=call),
+        criteria=selectors.call_criteria(call=call),
         score_max=call.score_max,
         review=review,
     )
     if form.is_valid():
         try:
-            review_services.review_submit(
+            services.review_submit(
                 review=review,
                 by=request.user,
                 scores=form.score_inputs(),
@@ -1087,7 +1074,7 @@ def review_scores(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _manager_only(request) -> None:
-    if not review_selectors.user_manages_incubator(user=request.user):
+    if not selectors.user_manages_incubator(user=request.user):
         raise Http404
 
 
@@ -1096,8 +1083,8 @@ def _manager_only(request) -> None:
 def review_calls(request: HttpRequest) -> HttpResponse:
     """The managers' list of calls, each with its jury's board."""
     _manager_only(request)
-    calls = list(review_selectors.calls_for_review(user=request.user))
-    rates = review_selectors.calls_acceptance_rates(call_ids=[c.pk for c in calls])
+    calls = list(selectors.calls_for_review(user=request.user))
+    rates = selectors.calls_acceptance_rates(call_ids=[c.pk for c in calls])
     return render(
         request,
         "incubator/reviews_calls.html",
@@ -1111,8 +1098,8 @@ def _board_page(request, call, *, assign_form=None, status=200):
         "incubator/reviews_board.html",
         {
             "call": call,
-            "rows": review_selectors.review_board(call=call),
-            "rate": review_selectors.call_acceptance_rate(call=call),
+            "rows": selectors.review_board(call=call),
+            "rate": selectors.call_acceptance_rate(call=call),
             "assign_form": assign_form or ReviewAssignForm(call=call),
         },
         status=status,
@@ -1123,29 +1110,25 @@ def _board_page(request, call, *, assign_form=None, status=200):
 @require_GET
 def review_board(request: HttpRequest, call_pk: int) -> HttpResponse:
     """A call's review board: assign reviewers, follow their progress, close the round."""
-    call = review_selectors.review_call_for_manager(pk=call_pk, user=request.user)
+    call = selectors.review_call_for_manager(pk=call_pk, user=request.user)
     return _board_page(request, call)
 
 
 @login_required
 @require_POST
 def review_assign(request: HttpRequest, call_pk: int) -> HttpResponse:
-    call = review_selectors.review_call_for_manager(pk=call_pk, user=request.user)
+    call = selectors.review_call_for_manager(pk=call_pk, user=request.user)
     form = ReviewAssignForm(request.POST, call=call)
     if form.is_valid():
         reviewer = form.cleaned_data["reviewer"]
         application = form.cleaned_data.get("application")
         try:
             if application is not None:
-                review_services.review_assign(
-                    application=application, reviewer=reviewer, by=request.user
-                )
+                services.review_assign(application=application, reviewer=reviewer, by=request.user)
                 count = 1
             else:
                 count = len(
-                    review_services.reviews_assign_all(
-                        call=call, reviewer=reviewer, by=request.user
-                    )
+                    services.reviews_assign_all(call=call, reviewer=reviewer, by=request.user)
                 )
         except ValidationError as error:
             _reviews_errors_to_form(form, error)
@@ -1174,7 +1157,7 @@ def review_unassign(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     call = review.application.call
     try:
-        review_services.review_unassign(review=review, by=request.user)
+        services.review_unassign(review=review, by=request.user)
     except ValidationError as error:
         return _refused_to_board(request, call, error)
     messages.success(request, _("The assignment is taken back."))
@@ -1185,12 +1168,8 @@ def review_unassign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_round(request: HttpRequest, call_pk: int, action: str) -> HttpResponse:
     """Close or reopen the call's review round."""
-    call = review_selectors.review_call_for_manager(pk=call_pk, user=request.user)
-    service = (
-        review_services.review_round_close
-        if action == "close"
-        else review_services.review_round_reopen
-    )
+    call = selectors.review_call_for_manager(pk=call_pk, user=request.user)
+    service = services.review_round_close if action == "close" else services.review_round_reopen
     try:
         service(call=call, by=request.user)
     except ValidationError as error:
@@ -1209,19 +1188,17 @@ def review_round(request: HttpRequest, call_pk: int, action: str) -> HttpRespons
 def review_ranking(request: HttpRequest, call_pk: int) -> HttpResponse:
     """The weighted ranking: for managers, and for the call's reviewers once the round is
     closed."""
-    call = (
-        review_selectors.IncubatorCall.objects.select_related("cohort").filter(pk=call_pk).first()
-    )
-    if call is None or not review_selectors.user_sees_call_ranking(user=request.user, call=call):
+    call = selectors.IncubatorCall.objects.select_related("cohort").filter(pk=call_pk).first()
+    if call is None or not selectors.user_sees_call_ranking(user=request.user, call=call):
         raise Http404
     return render(
         request,
         "incubator/reviews_ranking.html",
         {
             "call": call,
-            "rows": review_selectors.call_ranking(call=call),
-            "rate": review_selectors.call_acceptance_rate(call=call),
-            "manages": review_selectors.user_manages_incubator(user=request.user),
+            "rows": selectors.call_ranking(call=call),
+            "rate": selectors.call_acceptance_rate(call=call),
+            "manages": selectors.user_manages_incubator(user=request.user),
         },
     )
 
@@ -1230,11 +1207,11 @@ def review_ranking(request: HttpRequest, call_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
     """An application's reviews with every score (managers only) and the decision."""
-    application = review_selectors.application_for_decision(pk=pk, user=request.user)
+    application = selectors.application_for_decision(pk=pk, user=request.user)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            review_services.application_decide(
+            services.application_decide(
                 application=application,
                 decision=form.cleaned_data["decision"],
                 message=form.cleaned_data["message"],
@@ -1254,7 +1231,7 @@ def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "application": application,
             "call": call,
-            "criteria": review_selectors.call_criteria(call=call),
+            "criteria": selectors.call_criteria(call=call),
             "reviews": list(application.reviews.all()),
             "form": form,
             "decidable": application.status in ("submitted", "waitlisted"),
@@ -1284,8 +1261,8 @@ def _kpis_startup_chosen(request: HttpRequest):
             pk = int(chosen)
         except ValueError as error:
             raise Http404 from error
-        return kpis_selectors.kpi_incubation_for(pk=pk, user=request.user)
-    startups = kpis_selectors.kpi_startups_of(user=request.user)
+        return selectors.kpi_incubation_for(pk=pk, user=request.user)
+    startups = selectors.kpi_startups_of(user=request.user)
     return startups[0] if startups else None
 
 
@@ -1322,12 +1299,12 @@ def kpis_update(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         year, quarter = data["quarter"]
         try:
-            _update, created = kpis_services.kpi_update_submit(
+            _update, created = services.kpi_update_submit(
                 incubation=incubation,
                 by=request.user,
                 year=year,
                 quarter=quarter,
-                figures=kpis_services.KpiFigures(
+                figures=services.KpiFigures(
                     headcount=data["headcount"],
                     revenue=data["revenue"],
                     funds_raised=data["funds_raised"],
@@ -1352,7 +1329,7 @@ def kpis_update(request: HttpRequest) -> HttpResponse:
                     % {"year": year, "quarter": quarter},
                 )
             return redirect(f"{request.path}?startup={incubation.pk}")
-    year, quarter = kpis_selectors.quarter_last_finished()
+    year, quarter = selectors.quarter_last_finished()
     return render(
         request,
         "incubator/kpis_update.html",
@@ -1360,17 +1337,17 @@ def kpis_update(request: HttpRequest) -> HttpResponse:
             "incubation": incubation,
             "form": form,
             "history": history,
-            "startups": kpis_selectors.kpi_startups_of(user=request.user),
+            "startups": selectors.kpi_startups_of(user=request.user),
             "last_quarter": (year, quarter),
             "last_reported": any(u.year == year and u.quarter == quarter for u in history),
-            "is_manager": kpis_selectors.user_manages_incubator(user=request.user),
+            "is_manager": selectors.user_manages_incubator(user=request.user),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
 def _kpis_manager_only(request: HttpRequest) -> None:
-    if not kpis_selectors.user_manages_incubator(user=request.user):
+    if not selectors.user_manages_incubator(user=request.user):
         raise PermissionDenied(_("Only the incubator's managers read the dashboards."))
 
 
@@ -1382,7 +1359,7 @@ def kpis_overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incubator/kpis_overview.html",
-        {"overview": kpis_selectors.incubator_overview()},
+        {"overview": selectors.incubator_overview()},
     )
 
 
@@ -1395,7 +1372,7 @@ def kpis_cohort(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "incubator/kpis_cohort.html",
-        {"dashboard": kpis_selectors.cohort_dashboard(cohort=cohort)},
+        {"dashboard": selectors.cohort_dashboard(cohort=cohort)},
     )
 
 
@@ -1421,9 +1398,9 @@ def kpis_export(request: HttpRequest, fmt: str, slug: str | None = None) -> Http
         _("Note"),
         _("Reported at"),
     ]
-    rows = kpis_selectors.kpi_export_rows(cohort=cohort)
+    rows = selectors.kpi_export_rows(cohort=cohort)
     filename = f"kpis-{cohort.slug if cohort else 'all'}.{fmt}"
-    keys = kpis_selectors.KPI_EXPORT_KEYS
+    keys = selectors.KPI_EXPORT_KEYS
     if fmt == "xlsx":
         return xlsx_response(filename=filename, headers=headers, rows=rows, keys=keys)
     return csv_response(filename=filename, headers=headers, rows=rows, keys=keys)

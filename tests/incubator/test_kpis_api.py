@@ -140,7 +140,7 @@ def test_dashboard_figures_are_for_managers(two_startups, manager):
     assert response.status_code == 200
     body = response.json()
     assert {row["name"] for row in body["startups"]} == {"Mine", "Theirs"}
-    assert body["calls"][0]["acceptance_rate"] == "50.0"
+    assert body["calls"][0]["acceptance_rate"] == "50.00"
     assert body["quarters"][0]["headcount"] == 6  # 2024 Q1: 3 + 3
 
     overview = _api(manager).get("/api/v1/incubator/kpis/overview/")

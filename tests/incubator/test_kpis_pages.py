@@ -179,7 +179,7 @@ def test_the_cohort_dashboard_shows_startups_totals_and_calls(client, manager):
     )
     text = page.content.decode()
     assert "Silent Co" in text and "Realisation and prototyping" in text
-    assert "12.5 %" in text
+    assert "12.50 %" in text
     assert "1 without their" in text
 
 
