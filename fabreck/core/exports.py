@@ -14,8 +14,17 @@ class _Echo:
         return value
 
 
+# A text starting with one of these is read as a formula by spreadsheet programs: what a
+# user typed (a note, a name) must not run in the reader's spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> object:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_response(

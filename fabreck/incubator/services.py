@@ -1681,33 +1681,36 @@ def _ensure_decidable(application: Application, decision: str) -> None:
         )
 
 
-def _decision_recipients(application: Application) -> list[str]:
-    emails: list[str] = []
-    seen: set[str] = set()
-    candidates = [application.applicant.email]
-    candidates += [f.email for f in application.founders.all()]
-    for email in candidates:
-        if email and email.lower() not in seen:
-            seen.add(email.lower())
-            emails.append(email)
-    return emails
+def _decision_recipients(application: Application) -> list[tuple[str, str]]:
+    """(e-mail, language) of the applicant and every founder, once each: a founder with an
+    account reads it in their own language, the others in the application's."""
+    default = application.language or settings.LANGUAGE_CODE
+    recipients: dict[str, tuple[str, str]] = {}
+    people = [(application.applicant.email, application.applicant.preferred_language)]
+    people += [
+        (f.email, f.user.preferred_language if f.user_id else default)
+        for f in application.founders.select_related("user")
+    ]
+    for email, language in people:
+        if email and email.lower() not in recipients:
+            recipients[email.lower()] = (email, language or default)
+    return list(recipients.values())
 
 
 def _decision_mail(application: Application) -> None:
-    """The decision, to the applicant and every founder, in the application's language."""
-    language = application.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        text = render_to_string(
-            "incubator/email/reviews_decision.txt",
-            {
-                "application": application,
-                "call": application.call,
-                "site_url": settings.SITE_URL + reverse("core:home"),
-            },
-        )
-        subject, _blank, body = text.strip().partition("\n")
-        subject = _("[Fabreck] %(subject)s") % {"subject": subject.strip()}
-    for email in _decision_recipients(application):
+    """The decision, to the applicant and every founder, each in their language."""
+    for email, language in _decision_recipients(application):
+        with translation.override(language):
+            text = render_to_string(
+                "incubator/email/reviews_decision.txt",
+                {
+                    "application": application,
+                    "call": application.call,
+                    "site_url": settings.SITE_URL + reverse("core:home"),
+                },
+            )
+            subject, _blank, body = text.strip().partition("\n")
+            subject = _("[Fabreck] %(subject)s") % {"subject": subject.strip()}
         email_send_on_commit(EmailMessage(subject=subject, body=body.lstrip(), to=[email]))
 
 

@@ -33,6 +33,8 @@ def test_accepting_mails_the_team_in_its_language_and_starts_the_incubation(
     monkeypatch.setattr(services, "render_to_string", render_noting_language)
     application = application_make(call=call, language="fr")
     Founder.objects.create(application=application, name="Léa", email="lea@example.lu")
+    jonas = UserFactory(email="jonas@example.lu", preferred_language="de")
+    Founder.objects.create(application=application, name="Jonas", email=jonas.email, user=jonas)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -48,13 +50,14 @@ def test_accepting_mails_the_team_in_its_language_and_starts_the_incubation(
     assert incubation.organisation.incubated
     decision_mails = [m for m in mail.outbox if "incubator" in m.subject]
     assert sorted(m.to[0] for m in decision_mails) == sorted(
-        [application.applicant.email, "lea@example.lu"]
+        [application.applicant.email, "lea@example.lu", "jonas@example.lu"]
     )
     message = decision_mails[0]
     assert "Pixel Loom" in message.subject
     assert "Bienvenue !" in message.body
-    # Rendered in the application's language (the manager reads English).
-    assert languages == ["fr"]
+    # Each founder reads it in their language: the applicant and Léa (no account) in the
+    # application's French, Jonas in the German of his account (the manager reads English).
+    assert languages == ["fr", "fr", "de"]
 
 
 def test_a_waitlisted_application_may_later_be_accepted_or_declined(manager, call):
