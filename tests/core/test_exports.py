@@ -19,6 +19,6 @@ def test_a_typed_formula_stays_text_in_csv_and_xlsx():
 
     response = xlsx_response(filename="t.xlsx", headers=KEYS, rows=ROWS, keys=KEYS)
     sheet = load_workbook(io.BytesIO(response.content)).active
-    cells = list(sheet.iter_rows(min_row=2, values_only=True))[0]
+    cells = next(sheet.iter_rows(min_row=2, values_only=True))
     assert cells == ('\'=HYPERLINK("http://x.test","y")', "'+352 621 000 000", -5)
     assert all(cell.data_type != "f" for cell in next(sheet.iter_rows(min_row=2)))
