@@ -1601,3 +1601,11 @@ def organisation_incubated_set(*, organisation: Organisation, incubated: bool) -
         incubated=incubated, updated_at=timezone.now()
     )
     organisation.incubated = incubated
+
+
+def organisation_kind_set(*, organisation: Organisation, kind: str) -> None:
+    """Another programme records what an organisation is (the incubator: a startup)."""
+    if kind not in Organisation.Kind.values:
+        raise ValidationError({"kind": _("Choose one of the kinds of organisation.")})
+    Organisation.objects.filter(pk=organisation.pk).update(kind=kind, updated_at=timezone.now())
+    organisation.kind = kind

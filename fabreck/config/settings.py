@@ -8,6 +8,7 @@ over plain HTTP on a trusted host (the demo on 127.0.0.1).
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -411,7 +412,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 
 # --- incubator ------------------------------------------------------------------------------
 # Machine hours granted to a startup when it is accepted, consumed by its FabLab bookings.
-INCUBATOR_PREPAID_HOURS = os.environ.get("INCUBATOR_PREPAID_HOURS", "40")
+INCUBATOR_PREPAID_HOURS = Decimal(os.environ.get("INCUBATOR_PREPAID_HOURS") or "40")
 # Pitch decks and files given as answers: largest size and the kinds accepted.
 INCUBATOR_UPLOAD_MAX_BYTES = int(os.environ.get("INCUBATOR_UPLOAD_MAX_BYTES", str(20 * 2**20)))
 INCUBATOR_UPLOAD_EXTENSIONS = ("pdf", "ppt", "pptx", "key", "odp", "png", "jpg", "jpeg", "mp4")

@@ -1062,22 +1062,35 @@ def prepaid_account_locked(*, organisation) -> PrepaidAccount:
 def prepaid_hours_grant(
     *, organisation, hours: Decimal, by: User | None, note: str = ""
 ) -> PrepaidMovement:
-    """Add prepaid machine hours to an organisation's account."""
+    """Add prepaid machine hours to an organisation's account (the incubator's grant)."""
     hours = Decimal(hours)
     if hours <= 0:
         raise ValidationError({"hours": _("Grant a number of hours above zero.")}, code="hours")
     with transaction.atomic():
         account = prepaid_account_locked(organisation=organisation)
-        movement = PrepaidMovement.objects.create(
-            account=account,
-            kind=PrepaidMovementKind.GRANT,
-            hours=hours,
-            note=note.strip()[:300],
-            by=by,
+        return _prepaid_record(
+            account=account, kind=PrepaidMovementKind.GRANT, hours=hours, by=by, note=note.strip()
         )
-        account.balance_hours += hours
-        account.save(update_fields=["balance_hours"])
-    return movement
+
+
+def prepaid_hours_expire(
+    *, organisation, by: User | None, note: str = ""
+) -> PrepaidMovement | None:
+    """The hours left expire (a startup leaving the incubator): the balance goes to zero
+    with one "expiry" movement; nothing happens when there is nothing left."""
+    with transaction.atomic():
+        account = (
+            PrepaidAccount.objects.select_for_update().filter(organisation=organisation).first()
+        )
+        if account is None or account.balance_hours <= 0:
+            return None
+        return _prepaid_record(
+            account=account,
+            kind=PrepaidMovementKind.EXPIRY,
+            hours=-account.balance_hours,
+            by=by,
+            note=note.strip(),
+        )
 
 
 # === Prepaid hours: staff grants and adjustments (credits) =================================

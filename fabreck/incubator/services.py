@@ -39,10 +39,15 @@ from fabreck.cluster.services import (
     membership_decide,
     organisation_apply,
     organisation_incubated_set,
+    organisation_kind_set,
 )
 from fabreck.core.mail import email_send_on_commit
 from fabreck.fablab.models import PriceGroup, Site
-from fabreck.fablab.services import organisation_price_group_set, prepaid_hours_grant
+from fabreck.fablab.services import (
+    organisation_price_group_set,
+    prepaid_hours_expire,
+    prepaid_hours_grant,
+)
 from fabreck.incubator.models import (
     APPLICATION_TRANSITIONS,
     DECISION_STATUSES,
@@ -107,8 +112,7 @@ def _startup_organisation(application: Application) -> Organisation:
     if application.organisation_id:
         organisation = application.organisation
         if organisation.kind != Organisation.Kind.STARTUP:
-            Organisation.objects.filter(pk=organisation.pk).update(kind=Organisation.Kind.STARTUP)
-            organisation.kind = Organisation.Kind.STARTUP
+            organisation_kind_set(organisation=organisation, kind=Organisation.Kind.STARTUP)
     else:
         primary = (
             NaceClass.objects.filter(nacesector__sector=application.sector, nacesector__link="core")
@@ -389,6 +393,10 @@ def incubation_phase_move(
                 organisation=incubation.organisation,
                 price_group=None,
                 note=_("Left the incubator"),
+            )
+            # The grant served the incubation: what is left of it does not go on.
+            prepaid_hours_expire(
+                organisation=incubation.organisation, by=by, note=_("Left the incubator")
             )
     return incubation
 

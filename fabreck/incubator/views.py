@@ -74,6 +74,8 @@ def _startups_form_page(request, incubation, *, form, title, button, multipart=F
             "multipart": multipart,
             "intro": intro,
         },
+        # A refused form says so to the browser and to tests, as the other pages do.
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -58,9 +58,9 @@ def test_founder_submits_evidence_with_a_file_downloaded_through_the_checking_vi
     client.force_login(founder)
     url = reverse("incubator:startup-milestone-evidence", args=[milestone.pk])
     refused = client.post(url, {"evidence": ""})
-    assert refused.status_code == 200 and "Describe the evidence" in refused.content.decode()
+    assert refused.status_code == 400 and "Describe the evidence" in refused.content.decode()
     bad = client.post(url, {"evidence_file": SimpleUploadedFile("x.exe", b"MZ")})
-    assert "not accepted" in bad.content.decode()
+    assert bad.status_code == 400 and "not accepted" in bad.content.decode()
     assert Milestone.objects.get(pk=milestone.pk).done_on is None
     done = client.post(
         url,

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fabreck.cluster.models import Organisation
-from fabreck.fablab.models import OrganisationPriceGroup
+from fabreck.fablab.models import OrganisationPriceGroup, PrepaidAccount
 from fabreck.fablab.selectors import price_group_for
 from fabreck.incubator import selectors, services
 from fabreck.incubator.models import Incubation, MentorSession, Milestone, PhaseChange
@@ -48,10 +48,12 @@ def test_phases_move_forward_and_history_is_kept(manager):
     assert PhaseChange.objects.filter(incubation=incubation).count() == 2
 
 
-def test_leaving_clears_the_incubated_badge_and_the_agreed_price(manager):
+def test_leaving_clears_the_incubated_badge_the_agreed_price_and_the_hours_left(manager):
     incubation = startup_make(manager=manager)
     organisation = incubation.organisation
     assert price_group_for(maker=None, organisation=organisation).slug == "incubated-startup"
+    account = PrepaidAccount.objects.get(organisation=organisation)
+    assert account.balance_hours > 0
     with pytest.raises(ValidationError) as refused:
         services.incubation_phase_move(incubation=incubation, to_phase="left", by=manager)
     assert "note" in refused.value.message_dict
@@ -63,6 +65,10 @@ def test_leaving_clears_the_incubated_badge_and_the_agreed_price(manager):
     assert incubation.exit_note == "Founders took jobs."
     assert not Organisation.objects.get(pk=organisation.pk).incubated
     assert not OrganisationPriceGroup.objects.filter(organisation=organisation).exists()
+    account.refresh_from_db()
+    assert account.balance_hours == 0
+    expiry = account.movements.get(kind="expiry")
+    assert expiry.hours < 0 and expiry.by == manager
     with pytest.raises(ValidationError):
         services.incubation_phase_move(
             incubation=incubation, to_phase="graduated", by=manager, note="x"
