@@ -91,10 +91,6 @@ def startups_of_user(*, user: User) -> QuerySet[Incubation]:
     )
 
 
-def user_has_startup(*, user: User) -> bool:
-    return startups_of_user(user=user).exists()
-
-
 def startup_visible_to(*, pk: int, user: User) -> Incubation:
     """A startup's incubation for its people, the managers and the mentors (404 to anyone
     else, and to everyone for an unknown one)."""
@@ -855,18 +851,6 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def kpi_startups_of(*, user) -> list[Incubation]:
-    """The incubations (running or left) whose organisation the user speaks for."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Incubation.objects.filter(organisation__memberships__user=user)
-        .select_related("organisation", "cohort")
-        .distinct()
-        .order_by("organisation__name")
-    )
 
 
 def kpi_incubation_for(*, pk: int, user) -> Incubation:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -287,28 +287,6 @@ def _startups_ensure_founder_or_manager(user: User, incubation: Incubation) -> N
         )
 
 
-def startups_upload_check(upload: UploadedFile, *, field: str) -> None:
-    """An uploaded file of an accepted type and size, else a ValidationError on `field`."""
-    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
-    allowed = tuple(settings.INCUBATOR_UPLOAD_EXTENSIONS)
-    if extension not in allowed:
-        raise ValidationError(
-            {
-                field: _("Files of this type are not accepted. Accepted: %(types)s.")
-                % {"types": ", ".join(allowed)}
-            },
-            code="file_type",
-        )
-    if upload.size > settings.INCUBATOR_UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            {
-                field: _("The file is too large: at most %(mb)s MB.")
-                % {"mb": settings.INCUBATOR_UPLOAD_MAX_BYTES // 2**20}
-            },
-            code="file_size",
-        )
-
-
 def incubation_defaults_create(*, incubation: Incubation) -> None:
     """The default milestones (due dates counted from the start) and checklist of every
     working phase, once: an incubation that already has some keeps what it has.
@@ -461,7 +439,7 @@ def milestone_done(
             {"evidence": _("Describe the evidence or attach a file.")}, code="evidence"
         )
     if evidence_file:
-        startups_upload_check(evidence_file, field="evidence_file")
+        upload_check(evidence_file, field_name="evidence_file")
     done_on = done_on or timezone.localdate()
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")}, code="future")

@@ -17,7 +17,6 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from fabreck.accounts.models import User
 from fabreck.core.exports import csv_response, xlsx_response
 from fabreck.core.http import file_download
 from fabreck.incubator import selectors, services
@@ -48,6 +47,12 @@ from fabreck.incubator.forms import (
 from fabreck.incubator.models import Cohort, KpiUpdate, Mentor, Review
 
 
+def _manager_only(request: HttpRequest) -> None:
+    """The incubator's management pages: 403 for anyone else (signed in)."""
+    if not selectors.user_manages_incubator(user=request.user):
+        raise PermissionDenied(_("Only the incubator's managers may open this page."))
+
+
 def _startups_errors_to_form(form, error: ValidationError) -> None:
     """A service's refusal shown on the form: field errors at their field."""
     if hasattr(error, "error_dict"):
@@ -55,11 +60,6 @@ def _startups_errors_to_form(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-def _startups_manager_only(user: User) -> None:
-    if not selectors.user_manages_incubator(user=user):
-        raise Http404
 
 
 def _startups_form_page(request, incubation, *, form, title, button, multipart=False, intro=""):
@@ -83,7 +83,7 @@ def _startups_form_page(request, incubation, *, form, title, button, multipart=F
 @require_GET
 def startups_list(request: HttpRequest) -> HttpResponse:
     """The managers' list of startups, by cohort, with their phase and open milestones."""
-    _startups_manager_only(request.user)
+    _manager_only(request)
     form = StartupsFilterForm(request.GET or None)
     rows = list(selectors.startups_list(**form.filters()))
     return render(request, "incubator/startups_list.html", {"form": form, "rows": rows})
@@ -239,7 +239,7 @@ def startup_milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def startup_milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _startups_manager_only(request.user)
+    _manager_only(request)
     milestone = selectors.milestone_visible_to(pk=pk, user=request.user)
     form = MilestoneForm(
         request.POST or None,
@@ -383,7 +383,7 @@ def startup_session_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mentors_pool(request: HttpRequest) -> HttpResponse:
     """The mentor pool, and the form to add a mentor."""
-    _startups_manager_only(request.user)
+    _manager_only(request)
     form = MentorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if Mentor.objects.filter(user=form.user).exists():
@@ -409,7 +409,7 @@ def mentors_pool(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _startups_manager_only(request.user)
+    _manager_only(request)
     mentor = Mentor.objects.select_related("user").filter(pk=pk).first()
     if mentor is None:
         raise Http404
@@ -471,11 +471,6 @@ def _calls_errors_to_form(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-def _calls_manager(request: HttpRequest) -> None:
-    if not selectors.user_manages_incubator(user=request.user):
-        raise PermissionDenied(_("Only the incubator's managers may open this page."))
 
 
 @require_GET
@@ -709,7 +704,7 @@ def applications_mine(request: HttpRequest) -> HttpResponse:
 @require_GET
 def calls_manage(request: HttpRequest) -> HttpResponse:
     """Cohorts and their calls, with their application counts."""
-    _calls_manager(request)
+    _manager_only(request)
     return render(
         request, "incubator/calls_manage.html", {"cohorts": selectors.cohorts_with_calls()}
     )
@@ -727,7 +722,7 @@ def _calls_form_page(request, *, title, form, back, status=None, intro="") -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def cohort_create(request: HttpRequest) -> HttpResponse:
-    _calls_manager(request)
+    _manager_only(request)
     form = CallsCohortForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -745,7 +740,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def call_create(request: HttpRequest) -> HttpResponse:
-    _calls_manager(request)
+    _manager_only(request)
     form = CallsCallForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -1075,11 +1070,6 @@ def review_scores(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, review, score_form=form, status=400)
 
 
-def _manager_only(request) -> None:
-    if not selectors.user_manages_incubator(user=request.user):
-        raise Http404
-
-
 @login_required
 @require_GET
 def review_calls(request: HttpRequest) -> HttpResponse:
@@ -1264,7 +1254,7 @@ def _kpis_startup_chosen(request: HttpRequest):
         except ValueError as error:
             raise Http404 from error
         return selectors.kpi_incubation_for(pk=pk, user=request.user)
-    startups = selectors.kpi_startups_of(user=request.user)
+    startups = list(selectors.startups_of_user(user=request.user).order_by("organisation__name"))
     return startups[0] if startups else None
 
 
@@ -1339,7 +1329,9 @@ def kpis_update(request: HttpRequest) -> HttpResponse:
             "incubation": incubation,
             "form": form,
             "history": history,
-            "startups": selectors.kpi_startups_of(user=request.user),
+            "startups": list(
+                selectors.startups_of_user(user=request.user).order_by("organisation__name")
+            ),
             "last_quarter": (year, quarter),
             "last_reported": any(u.year == year and u.quarter == quarter for u in history),
             "is_manager": selectors.user_manages_incubator(user=request.user),
@@ -1348,16 +1340,11 @@ def kpis_update(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _kpis_manager_only(request: HttpRequest) -> None:
-    if not selectors.user_manages_incubator(user=request.user):
-        raise PermissionDenied(_("Only the incubator's managers read the dashboards."))
-
-
 @login_required
 @require_GET
 def kpis_overview(request: HttpRequest) -> HttpResponse:
     """The incubator at a glance: startups by phase, survival, cohorts, calls."""
-    _kpis_manager_only(request)
+    _manager_only(request)
     return render(
         request,
         "incubator/kpis_overview.html",
@@ -1369,7 +1356,7 @@ def kpis_overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kpis_cohort(request: HttpRequest, slug: str) -> HttpResponse:
     """A cohort's dashboard: startups and their last figures, quarterly totals, calls."""
-    _kpis_manager_only(request)
+    _manager_only(request)
     cohort = get_object_or_404(Cohort, slug=slug)
     return render(
         request,
@@ -1382,7 +1369,7 @@ def kpis_cohort(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def kpis_export(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
     """The KPI table (a cohort's or every one's) as CSV or Excel."""
-    _kpis_manager_only(request)
+    _manager_only(request)
     if fmt not in ("csv", "xlsx"):
         raise Http404
     cohort = get_object_or_404(Cohort, slug=slug) if slug else None

@@ -148,7 +148,7 @@ def test_after_closing_the_reviewer_reads_the_ranking_and_cannot_change_scores(
 def test_the_board_is_for_managers_only(client, manager, call):
     client.force_login(UserFactory())
     assert client.get(f"/incubator/reviews/calls/{call.pk}/").status_code == 404
-    assert client.get("/incubator/reviews/calls/").status_code == 404
+    assert client.get("/incubator/reviews/calls/").status_code == 403
     client.force_login(manager)
     assert client.get("/incubator/reviews/calls/").status_code == 200
 

@@ -35,7 +35,9 @@ def test_founder_sees_my_startup_with_overdue_milestones_and_suggested_mentors(c
     assert reverse("incubator:my-startup") in html
 
 
-def test_other_startups_are_404_to_founders_and_strangers(client, manager):
+def test_other_startups_are_404_and_the_managers_lists_403_to_founders_and_strangers(
+    client, manager
+):
     mine = startup_make(manager=manager)
     other = startup_make(manager=manager, name="Other Co", call=mine.application.call)
     client.force_login(mine.application.applicant)
@@ -47,8 +49,8 @@ def test_other_startups_are_404_to_founders_and_strangers(client, manager):
     assert Milestone.objects.get(pk=milestone.pk).done_on is None
     client.force_login(UserFactory())
     assert client.get(reverse("incubator:startup", args=[mine.pk])).status_code == 404
-    assert client.get(reverse("incubator:startups")).status_code == 404
-    assert client.get(reverse("incubator:mentors")).status_code == 404
+    assert client.get(reverse("incubator:startups")).status_code == 403
+    assert client.get(reverse("incubator:mentors")).status_code == 403
 
 
 def test_founder_submits_evidence_with_a_file_downloaded_through_the_checking_view(client, manager):
