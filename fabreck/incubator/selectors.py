@@ -106,9 +106,22 @@ def startup_visible_to(*, pk: int, user: User) -> Incubation:
     ):
         return incubation
     mentor = user_mentors(user=user)
-    if mentor is not None and mentor.active:
+    if mentor is not None and mentor_follows(mentor=mentor, incubation=incubation):
         return incubation
     raise Http404
+
+
+def mentor_follows(*, mentor: Mentor, incubation: Incubation) -> bool:
+    """A mentor reads a startup (its milestones, evidence, sessions) when they have
+    mentored it, or while it runs and needs one of their competences: not every startup
+    of the incubator."""
+    if MentorSession.objects.filter(mentor=mentor, incubation=incubation).exists():
+        return True
+    return (
+        mentor.active
+        and incubation.is_running
+        and incubation.needed_competences.filter(mentors=mentor).exists()
+    )
 
 
 def startup_managed(*, pk: int, user: User) -> Incubation:
@@ -259,8 +272,9 @@ def mentor_pool() -> QuerySet[Mentor]:
 
 
 def mentor_startups(*, mentor: Mentor) -> QuerySet[Incubation]:
-    """The running startups for a mentor: those whose needs they cover most first, with how
-    many needed competences they bring and how many sessions they logged with each."""
+    """The running startups a mentor follows (mentor_follows): those whose needs they cover
+    most first, with how many needed competences they bring and how many sessions they
+    logged with each."""
     competence_ids = list(mentor.competences.values_list("pk", flat=True))
     return (
         Incubation.objects.filter(phase__in=WORKING_PHASES)
@@ -275,6 +289,7 @@ def mentor_startups(*, mentor: Mentor) -> QuerySet[Incubation]:
                 "mentor_sessions", filter=Q(mentor_sessions__mentor=mentor), distinct=True
             ),
         )
+        .filter(Q(covered__gt=0) | Q(my_sessions__gt=0))
         .order_by("-covered", "-my_sessions", "organisation__name", "pk")
     )
 

@@ -79,6 +79,7 @@ from fabreck.incubator.models import (
 from fabreck.incubator.selectors import (
     call_applications_submitted,
     kpi_reminder_targets,
+    mentor_follows,
     organisations_for_applicant,
     quarter_first_day,
     quarter_last_day,
@@ -580,6 +581,10 @@ def mentor_session_log(
         raise PermissionDenied(_("Only mentors and the incubator's managers log sessions."))
     if not manages and (own is None or own.pk != mentor.pk):
         raise PermissionDenied(_("Mentors log their own sessions only."))
+    if not manages and not mentor_follows(mentor=mentor, incubation=incubation):
+        raise PermissionDenied(
+            _("Mentors log sessions with the startups that need their competences.")
+        )
     if not mentor.active:
         raise ValidationError(
             {"mentor": _("This mentor no longer takes on startups.")}, code="mentor_inactive"

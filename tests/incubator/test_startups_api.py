@@ -82,6 +82,7 @@ def test_milestones_created_updated_and_done_through_the_api(manager):
 def test_mentor_sessions_listed_and_created_with_bad_hours_refused(manager):
     incubation = startup_make(manager=manager)
     mentor = mentor_make(competence_list=competences(1))
+    incubation.needed_competences.set(mentor.competences.all())  # the startup needs them
     url = f"/api/v1/incubator/startups/{incubation.pk}/mentor-sessions/"
     today = timezone.localdate().isoformat()
     bad = _api(mentor.user).post(

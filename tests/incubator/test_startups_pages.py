@@ -138,6 +138,9 @@ def test_mentor_logs_a_session_the_founder_reads_it(client, manager):
     mentor = mentor_make(competence_list=competences(1))
     client.force_login(mentor.user)
     url = reverse("incubator:startup-session-new", args=[incubation.pk])
+    # A mentor follows the startups that need their competences, not the others.
+    assert client.get(reverse("incubator:startup", args=[incubation.pk])).status_code == 404
+    incubation.needed_competences.set(mentor.competences.all())
     today = timezone.localdate().isoformat()
     refused = client.post(url, {"held_on": today, "hours": "30", "topics": "Pricing"})
     assert "at most 24 hours" in refused.content.decode()
@@ -253,11 +256,15 @@ def test_manager_adds_the_defaults_to_a_startup_without_a_plan(client, manager):
 def test_a_mentor_finds_the_startups_needing_them_first(client, manager):
     first = startup_make(manager=manager, name="Alpha")
     second = startup_make(manager=manager, name="Beta", call=first.application.call)
-    a, b = competences(2)
-    second.needed_competences.set([a])
+    third = startup_make(manager=manager, name="Gamma", call=first.application.call)
+    a, b, c = competences(3)
+    first.needed_competences.set([b])
+    second.needed_competences.set([a, b])
+    third.needed_competences.set([c])
     mentor = mentor_make(competence_list=[a, b])
     client.force_login(mentor.user)
     page = client.get(reverse("incubator:mentoring"))
+    # Gamma needs nothing this mentor brings: not theirs to follow.
     assert [row.pk for row in page.context["rows"]] == [second.pk, first.pk]
     assert reverse("incubator:mentoring") in page.content.decode()  # in the menu
     services.incubation_phase_move(incubation=first, to_phase="left", by=manager, note="x")
