@@ -31,6 +31,7 @@ from fabreck.cluster.models import (
     Competence,
     NaceClass,
     Organisation,
+    OrganisationInvitation,
     OrganisationPerson,
     Sector,
 )
@@ -40,6 +41,7 @@ from fabreck.cluster.services import (
     organisation_apply,
     organisation_incubated_set,
     organisation_kind_set,
+    person_invite,
 )
 from fabreck.core.mail import email_send_on_commit
 from fabreck.fablab.models import PriceGroup, Site
@@ -143,18 +145,38 @@ def _startup_organisation(application: Application) -> Organisation:
         )
         Application.objects.filter(pk=application.pk).update(organisation=organisation)
         application.organisation = organisation
-    # Founders with an account join the organisation; the applicant already owns it.
-    for founder in application.founders.exclude(user=None).select_related("user"):
-        OrganisationPerson.objects.get_or_create(
-            organisation=organisation,
-            user=founder.user,
-            defaults={"role": OrganisationPerson.Role.ADMIN},
-        )
     OrganisationPerson.objects.get_or_create(
         organisation=organisation,
         user=application.applicant,
         defaults={"role": OrganisationPerson.Role.OWNER},
     )
+    # The other founders are invited by e-mail, as admins: they join by accepting, with the
+    # account of that address (typing an address into the team grants nobody anything).
+    applicant_email = application.applicant.email.lower()
+    role = (
+        OrganisationPerson.Role.ADMIN
+        if organisation.memberships.filter(
+            user=application.applicant, role=OrganisationPerson.Role.OWNER
+        ).exists()
+        else OrganisationPerson.Role.MEMBER  # (only owners invite admins)
+    )
+    for founder in application.founders.all():
+        email = founder.email.strip().lower()
+        if not email or email == applicant_email:
+            continue
+        if (
+            OrganisationInvitation.objects.filter(
+                organisation=organisation, email=email, accepted_at=None, revoked_at=None
+            ).exists()
+            or organisation.memberships.filter(user__email__iexact=email).exists()
+        ):
+            continue
+        person_invite(
+            organisation=organisation,
+            by=application.applicant,
+            email=email,
+            role=role,
+        )
     return organisation
 
 

@@ -42,3 +42,33 @@ def test_only_managers_start_an_incubation_and_only_for_accepted_applications(ma
     with pytest.raises(PermissionDenied):
         incubation_start(application=accepted, by=UserFactory())
     assert not Organisation.objects.filter(kind="startup").exists()
+
+
+def test_the_other_founders_are_invited_to_the_startup_not_added(
+    manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    from fabreck.cluster.models import OrganisationInvitation
+    from fabreck.incubator.models import Founder
+
+    application = application_make(call=call_make(by=manager), status="accepted")
+    colleague = UserFactory(email="colleague@example.lu")
+    Founder.objects.create(
+        application=application, name="Col", email=colleague.email, user=colleague
+    )
+    Founder.objects.create(application=application, name="New", email="new@example.lu")
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incubation = incubation_start(application=application, by=manager)
+
+    startup = incubation.organisation
+    # Listing an address in the team grants no role: each founder accepts an invitation.
+    assert list(startup.memberships.values_list("user__email", "role")) == [
+        (application.applicant.email, "owner")
+    ]
+    invited = OrganisationInvitation.objects.filter(organisation=startup)
+    assert sorted(invited.values_list("email", "role")) == [
+        ("colleague@example.lu", "admin"),
+        ("new@example.lu", "admin"),
+    ]
+    assert {m.to[0] for m in mailoutbox} >= {"colleague@example.lu", "new@example.lu"}
