@@ -72,7 +72,7 @@ def test_a_founder_applies_is_accepted_mentored_reports_and_books(
 
     # Fixtures: the incubator's manager, two reviewers, a mentor; the cohort's open call
     # (criteria Team x2, Market x1, Idea x1 on 0-5; an optional and a required question);
-    # a French-speaking founder; a FabLab site with a 3D printer at 10 €/h.
+    # a French-speaking founder who may book machines; a FabLab site with a 3D printer at 10 €/h.
     manager = UserFactory(
         roles=["incubator_manager"], first_name="Ines", last_name="Manager", preferred_language="en"
     )
@@ -82,7 +82,9 @@ def test_a_founder_applies_is_accepted_mentored_reports_and_books(
         competence_list=competences(2), first_name="Marta", last_name="Mentor",
         preferred_language="en",
     )  # fmt: skip
-    founder = UserFactory(first_name="Léa", last_name="Dupont", preferred_language="fr")
+    founder = UserFactory(
+        roles=["maker"], first_name="Léa", last_name="Dupont", preferred_language="fr"
+    )
     cohort = cohort_make(name="Cohort 2027")
     call = call_make(by=manager, cohort=cohort)
     website = call.questions.get(label_en="Your website")
@@ -293,7 +295,7 @@ def test_a_founder_applies_is_accepted_mentored_reports_and_books(
     _as(page, base, founder)
     page.goto(f"{base}/fablab/book/")
     booking_form = page.get_by_test_id("booking-form")
-    booking_form.locator("#id_resource").select_option(str(printer.pk))
+    booking_form.locator("#id_resource").select_option(printer.slug)
     booking_form.locator("#id_organisation").select_option(label=NAME)
     booking_form.locator("#id_date").fill(start.date().isoformat())
     booking_form.locator("#id_start").fill("10:00")
