@@ -22,6 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from fabreck.cluster.models import Sector
+from fabreck.fablab.models import Booking
+from fabreck.fablab.selectors import prepaid_balance_of
 from fabreck.incubator.models import Application, Incubation
 from fabreck.incubator.selectors import quarter_last_finished
 from tests.e2e.projects_helpers import screenshot, server_errors
@@ -308,5 +310,12 @@ def test_a_founder_applies_is_accepted_mentored_reports_and_books(
     screenshot(page, tmp_path, "incubator-9-booking")
     page.goto(f"{base}/fablab/prepaid-hours/{organisation.slug}/")
     expect(page.get_by_test_id("balance")).to_contain_text(_number("38"))
+    booking = Booking.objects.get()
+    assert (booking.organisation, booking.user, booking.prepaid_hours) == (
+        organisation,
+        founder,
+        Decimal("2"),
+    )
+    assert prepaid_balance_of(organisation=organisation) == Decimal("38")
 
     assert errors == [], errors
