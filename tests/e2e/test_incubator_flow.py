@@ -111,6 +111,10 @@ def test_a_founder_applies_is_accepted_mentored_reports_and_books(
     form.locator("#id_idea").fill("Woven wall panels that light up with the room's sound.")
     form.locator("#id_market").fill("Hotels and interior designers in the Greater Region.")
     form.locator("#id_needs").fill("Laser cutting, a textile loom and a sales mentor.")
+    # The competences the team needs: the mentor brings them, so the mentor follows it.
+    form.locator("#id_needed_competences").select_option(
+        [str(pk) for pk in mentor.competences.values_list("pk", flat=True)]
+    )
     form.locator("#id_founders-1-name").fill("Paul Martin")
     form.locator("#id_founders-1-email").fill("paul@lumenweave.lu")
     form.locator("#id_founders-1-role").fill("CTO")
