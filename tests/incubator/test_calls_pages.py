@@ -94,7 +94,8 @@ def test_a_founder_applies_saves_a_draft_then_submits_with_a_pitch_deck(
     draft = Application.objects.get()
     assert response.status_code == 302 and draft.status == "draft" and draft.idea == ""
     page = client.get(reverse("incubator:application", args=[draft.pk])).content.decode()
-    assert 'data-testid="missing"' in page and "Describe the idea." in page
+    # The founder reads French: what is missing is said in French.
+    assert 'data-testid="missing"' in page and "Décrivez l&#x27;idée." in page
     edit = reverse("incubator:application-edit", args=[draft.pk])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

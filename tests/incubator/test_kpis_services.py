@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import translation
+from django.utils.translation import gettext
 
 from fabreck.cluster.models import OrganisationPerson
 from fabreck.incubator import services
@@ -217,7 +218,14 @@ def test_reminders_go_once_due_then_late_to_those_who_have_not_reported(
         assert kpi_reminders_send(today=date(2026, 4, 22)) == 1
         assert kpi_reminders_send(today=date(2026, 4, 23)) == 0
     assert sorted(m.to[0] for m in mail.outbox) == sorted([_founder(silent).email, french.email])
-    assert all("late" in m.subject for m in mail.outbox)
+    # Each in the recipient's language: the French founder's subject is the French one.
+    late = "%(name)s: your quarterly update for %(year)s Q%(quarter)s is late"
+    for message in mail.outbox:
+        language = "fr" if message.to[0] == french.email else "en"
+        with translation.override(language):
+            expected = gettext(late) % {"name": "Silent Co", "year": 2026, "quarter": 1}
+        assert expected in message.subject
+    assert "en retard" in next(m for m in mail.outbox if m.to[0] == french.email).subject
 
 
 def test_reminders_are_written_in_each_recipients_language(
