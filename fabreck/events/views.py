@@ -23,6 +23,7 @@ from django.views.decorators.http import (
 )
 
 from fabreck.core.exports import csv_response, xlsx_response
+from fabreck.core.forms import form_errors_from
 from fabreck.core.http import safe_next_url
 from fabreck.core.ics import ics_calendar
 from fabreck.events import selectors, services
@@ -49,14 +50,6 @@ from fabreck.events.models import CHILDREN_KINDS, CLUSTER_KINDS, Audience, Event
 from fabreck.events.services import registration_offer_claim
 
 # --- children's profiles, their data, attendance, statistics (evkids) ---------------------
-
-
-def _kids_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _guardian_required(request: HttpRequest) -> None:
@@ -103,7 +96,7 @@ def _child_form_page(request: HttpRequest, child=None) -> HttpResponse:
                     safe_next_url(request, request.GET.get("next"), reverse("events:children"))
                 )
             except ValidationError as error:
-                _kids_form_errors(form, error)
+                form_errors_from(form, error)
         status = 400
     else:
         initial = {}

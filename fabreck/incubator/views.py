@@ -18,6 +18,7 @@ from django.views.decorators.http import (
 )
 
 from fabreck.core.exports import csv_response, xlsx_response
+from fabreck.core.forms import form_errors_from
 from fabreck.core.http import file_download
 from fabreck.incubator import selectors, services
 from fabreck.incubator.forms import (
@@ -51,15 +52,6 @@ def _manager_only(request: HttpRequest) -> None:
     """The incubator's management pages: 403 for anyone else (signed in)."""
     if not selectors.user_manages_incubator(user=request.user):
         raise PermissionDenied(_("Only the incubator's managers may open this page."))
-
-
-def _startups_errors_to_form(form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: field errors at their field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _startups_form_page(request, incubation, *, form, title, button, multipart=False, intro=""):
@@ -150,7 +142,7 @@ def startup_phase(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The startup's phase is updated."))
             return redirect("incubator:startup", pk=incubation.pk)
@@ -181,7 +173,7 @@ def startup_hosting(request: HttpRequest, pk: int) -> HttpResponse:
                 monthly_fee=form.cleaned_data["monthly_fee"],
             )
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The hosting is saved."))
             return redirect("incubator:startup", pk=incubation.pk)
@@ -227,7 +219,7 @@ def startup_milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
                 incubation=incubation, by=request.user, data=form.data_object()
             )
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The milestone is added."))
             return redirect("incubator:startup", pk=incubation.pk)
@@ -254,7 +246,7 @@ def startup_milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.milestone_update(milestone=milestone, by=request.user, data=form.data_object())
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The milestone is saved."))
             return redirect("incubator:startup", pk=milestone.incubation_id)
@@ -288,7 +280,7 @@ def startup_milestone_evidence(request: HttpRequest, pk: int) -> HttpResponse:
                 done_on=form.cleaned_data["done_on"],
             )
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The milestone is marked done."))
             return redirect("incubator:startup", pk=milestone.incubation_id)
@@ -366,7 +358,7 @@ def startup_session_new(request: HttpRequest, pk: int) -> HttpResponse:
                 mentor=form.cleaned_data.get("mentor") or own,
             )
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The session is logged."))
             return redirect("incubator:startup", pk=incubation.pk)
@@ -398,7 +390,7 @@ def mentors_pool(request: HttpRequest) -> HttpResponse:
                     active=form.cleaned_data["active"],
                 )
             except ValidationError as error:
-                _startups_errors_to_form(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(request, _("The mentor is added to the pool."))
                 return redirect("incubator:mentors")
@@ -433,7 +425,7 @@ def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 active=form.cleaned_data["active"],
             )
         except ValidationError as error:
-            _startups_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The mentor is saved."))
             return redirect("incubator:mentors")
@@ -462,15 +454,6 @@ def mentoring(request: HttpRequest) -> HttpResponse:
 
 
 # --- calls ---
-
-
-def _calls_errors_to_form(form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: field errors at their field, the rest on top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @require_GET
@@ -547,7 +530,7 @@ def _application_form_page(request, *, call, application=None) -> HttpResponse:
                 if "submit" in request.POST:
                     services.application_submit(application=application, by=request.user)
             except ValidationError as error:
-                _calls_errors_to_form(form, error)
+                form_errors_from(form, error)
                 if saved:
                     # The draft was saved; only the submission was refused.
                     messages.warning(
@@ -728,7 +711,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
         try:
             cohort = services.cohort_create(by=request.user, data=form.cohort_data())
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The cohort %(name)s is created.") % {"name": cohort.name})
             return redirect("incubator:calls-manage")
@@ -746,7 +729,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
         try:
             call = services.call_create(by=request.user, data=form.call_data())
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The call is created. Add its questions and criteria."))
             return redirect("incubator:call-manage", slug=call.slug)
@@ -783,7 +766,7 @@ def call_edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             call = services.call_update(call=call, by=request.user, data=form.call_data())
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The call is saved."))
             return redirect("incubator:call-manage", slug=call.slug)
@@ -819,7 +802,7 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.question_add(call=call, by=request.user, data=form.question_data())
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The question is added."))
             return redirect("incubator:call-manage", slug=call.slug)
@@ -838,7 +821,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.question_update(question=question, by=request.user, data=form.question_data())
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The question is saved."))
             return redirect("incubator:call-manage", slug=question.call.slug)
@@ -880,7 +863,7 @@ def criterion_add(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.criterion_add(call=call, by=request.user, data=form.criterion_data())
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The criterion is added."))
             return redirect("incubator:call-manage", slug=call.slug)
@@ -901,7 +884,7 @@ def criterion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 criterion=criterion, by=request.user, data=form.criterion_data()
             )
         except ValidationError as error:
-            _calls_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The criterion is saved."))
             return redirect("incubator:call-manage", slug=criterion.call.slug)
@@ -948,15 +931,6 @@ def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # --- reviews ---
-
-
-def _reviews_errors_to_form(form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: field errors at their field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _application_page_url(pk: int) -> str | None:
@@ -1034,7 +1008,7 @@ def review_conflict(request: HttpRequest, pk: int) -> HttpResponse:
                 review=review, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _reviews_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request, _("You abstain on this application. Thank you for saying so.")
@@ -1063,7 +1037,7 @@ def review_scores(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _reviews_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Your scores are saved."))
             return redirect("incubator:review", pk=review.pk)
@@ -1123,7 +1097,7 @@ def review_assign(request: HttpRequest, call_pk: int) -> HttpResponse:
                     services.reviews_assign_all(call=call, reviewer=reviewer, by=request.user)
                 )
         except ValidationError as error:
-            _reviews_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -1210,7 +1184,7 @@ def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _reviews_errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request, _("The decision is recorded and the founders are told by e-mail.")
@@ -1234,14 +1208,6 @@ def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- kpis ---
-
-
-def _kpis_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _kpis_startup_chosen(request: HttpRequest):
@@ -1306,7 +1272,7 @@ def kpis_update(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            _kpis_form_errors(form, error)
+            form_errors_from(form, error)
         else:
             if created:
                 messages.success(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fabreck.core.exports import csv_response, xlsx_response
+from fabreck.core.forms import form_errors_from
 from fabreck.core.http import file_download
 from fabreck.projects import selectors, services
 from fabreck.projects.forms import (
@@ -60,15 +61,6 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- requests, triage and timeline --------------------------------------------------------
 
 
-def _errors_to_form(form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: field errors at their field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_request_create(request: HttpRequest) -> HttpResponse:
@@ -86,7 +78,7 @@ def project_request_create(request: HttpRequest) -> HttpResponse:
                 files=form.cleaned_data.get("attachments") or [],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -146,7 +138,7 @@ def _action_page(
 def _refused(request, project, form, error, **page) -> HttpResponse:
     if isinstance(error, PermissionDenied):
         raise error
-    _errors_to_form(form, error)
+    form_errors_from(form, error)
     return _action_page(request, project, form=form, **page)
 
 
@@ -288,16 +280,6 @@ def project_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fil
 # --- Quotes and execution -------------------------------------------------------------------
 
 
-def _errors_into(form, error: ValidationError) -> None:
-    """A service's refusal shown on the form: field errors on their fields, the rest on
-    top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _project_for_staff(request: HttpRequest, pk: int):
     """The project for its staff; a 404 for those who do not see it, a 403 for its other
     people."""
@@ -374,7 +356,7 @@ def quote_new(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _errors_into(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(
                     request,
@@ -480,7 +462,7 @@ def project_booking_new(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            _errors_into(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -513,7 +495,7 @@ def project_booking_link_view(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, by=request.user, booking=link_form.cleaned_data["booking"]
             )
         except ValidationError as error:
-            _errors_into(link_form, error)
+            form_errors_from(link_form, error)
         else:
             messages.success(request, _("The booking now counts for the project."))
             return _back(project)
@@ -541,7 +523,7 @@ def staff_time_new(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_into(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -605,15 +587,6 @@ def project_statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # Imports of this section stay here so that the section merges as one block.
 
 
-def _form_errors_from(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form, by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def gallery(request: HttpRequest) -> HttpResponse:
     """The public gallery: search, filters, one page of cards (htmx swaps the results)."""
     result = selectors.gallery_search(filters=selectors.gallery_filters_from(request.GET))
@@ -664,7 +637,7 @@ def gallery_new(request: HttpRequest) -> HttpResponse:
         try:
             documentation = services.documentation_create(by=request.user, **changes)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request, _("The draft is saved. Add the steps, then publish it when ready.")
@@ -759,7 +732,7 @@ def gallery_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 documentation=documentation, by=request.user, **form.changes()
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The documentation is saved."))
             return redirect("projects:gallery-edit", documentation.slug)
@@ -788,7 +761,7 @@ def gallery_step_add(request: HttpRequest, slug: str) -> HttpResponse:
                 image=form.cleaned_data.get("image"),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The step is added."))
             return redirect(_steps_anchor(documentation.slug))
@@ -820,7 +793,7 @@ def gallery_step_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     image=image,
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(request, _("The step is saved."))
                 return redirect(_steps_anchor(slug))
@@ -865,7 +838,7 @@ def gallery_file_add(request: HttpRequest, slug: str) -> HttpResponse:
                 documentation=documentation, by=request.user, upload=form.cleaned_data["file"]
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("The file is added."))
             return redirect("projects:gallery-edit", slug)
@@ -894,7 +867,7 @@ def gallery_collaborator_invite(request: HttpRequest, slug: str) -> HttpResponse
                 documentation=documentation, by=request.user, email=form.cleaned_data["email"]
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -930,7 +903,7 @@ def gallery_publish(request: HttpRequest, slug: str) -> HttpResponse:
             consent=bool(form.cleaned_data.get("consent")),
         )
     except ValidationError as error:
-        _form_errors_from(form, error)
+        form_errors_from(form, error)
         return _edit_page(request, documentation, publish_form=form, status=400)
     messages.success(request, _("The documentation is published in the gallery."))
     return redirect("projects:gallery-detail", slug)
