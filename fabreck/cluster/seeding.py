@@ -331,7 +331,7 @@ def _vacuum_after_bulk_load() -> None:
         cursor.execute(
             "VACUUM (ANALYZE) cluster_organisation, cluster_organisation_sectors,"
             " cluster_organisation_competences, cluster_organisationnace,"
-            " cluster_organisationperson, cluster_directory_entry"
+            " cluster_organisationperson, cluster_directory_entry, cluster_directory_posting"
         )
 
 

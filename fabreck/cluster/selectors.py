@@ -1429,140 +1429,171 @@ def consortia_involving(*, user: User, call_slug: str | None = None) -> QuerySet
     )
 
 
-# --- Search on PostgreSQL: one statement over the narrow search table ---------------------
+# --- Search on PostgreSQL: one statement over the directory's postings -------------------
 #
-# cluster_directory_entry (migration 0007, kept by triggers) holds the public directory's
-# organisations: the facet columns, the sort columns and one unweighted document holding
-# every word that finds each one (its own and its competences' in every language). The
-# statement matches once, counts every facet (each ignoring its own choices), counts the
-# results, and ranks only them (ts_rank on cluster_organisation.search_vector, with the
-# taxonomy expansion as before) to pick the page. It returns ids and counts: the names of
-# sectors, competences and communes are the same for every search (_ReferenceLabels).
+# cluster_directory_posting (migration 0009, kept by triggers from the search table of
+# migration 0007) holds, for each word of the documents and each facet option, the sorted
+# ids of the organisations it finds. The statement unites the postings of each query word
+# (a prefix matches several words), intersects the words, intersects each chosen facet,
+# and counts every option of every facet with one intersection each: set algebra in C
+# (intarray), where grouping thousands of rows cost several times more. Only the page's
+# results are then read, ranked by ts_rank on cluster_organisation.search_vector with the
+# taxonomy expansion as before. It returns ids and counts: the names of sectors,
+# competences and communes are the same for every search (_ReferenceLabels).
 
 DIRECTORY_SQL = """
-WITH p AS MATERIALIZED (
+WITH chosen AS MATERIALIZED (
     SELECT
-        ARRAY(SELECT id FROM cluster_sector WHERE slug = ANY(%(sectors)s)) AS sector_ids,
-        ARRAY(SELECT id FROM cluster_competence WHERE slug = ANY(%(competences)s))
-            AS competence_ids,
-        ARRAY(SELECT id FROM cluster_commune WHERE slug = ANY(%(communes)s)) AS commune_ids
+        ARRAY(SELECT id::text FROM cluster_sector WHERE slug = ANY(%(sectors)s)) AS s,
+        ARRAY(SELECT id::text FROM cluster_competence WHERE slug = ANY(%(competences)s)) AS p,
+        ARRAY(SELECT id::text FROM cluster_commune WHERE slug = ANY(%(communes)s)) AS c,
+        %(sizes)s::text[] AS z,
+        %(kinds)s::text[] AS k
 ),
-m AS MATERIALIZED (
-    SELECT * FROM (
-        SELECT e.organisation_id AS id, e.commune_id, e.size_band, e.kind, e.name,
-            e.member_since, e.sector_ids, e.competence_ids,
-            (%(any_sector)s OR e.sector_ids && p.sector_ids) AS ok_sector,
-            (%(any_competence)s OR e.competence_ids && p.competence_ids) AS ok_competence,
-            (%(any_commune)s OR e.commune_id = ANY(p.commune_ids)) AS ok_commune,
-            (%(any_size)s OR e.size_band = ANY(%(sizes)s)) AS ok_size,
-            (%(any_kind)s OR e.kind = ANY(%(kinds)s)) AS ok_kind
-        FROM cluster_directory_entry e CROSS JOIN p
-        WHERE {match}
-    ) x
-    -- Failing two facets, an organisation counts nowhere.
-    WHERE ok_sector::int + ok_competence::int + ok_commune::int + ok_size::int
-        + ok_kind::int >= 4
-),
-hits AS MATERIALIZED (
-    SELECT id, name, member_since, sector_ids, competence_ids FROM m
-    WHERE ok_sector AND ok_competence AND ok_commune AND ok_size AND ok_kind
+matched AS MATERIALIZED (SELECT {matched} AS ids),
+-- The matches among each chosen facet's options (within a facet the choices add up).
+passing AS MATERIALIZED (SELECT matched.ids{passing} FROM matched, chosen),
+-- The results, and per facet the organisations its options are counted among: those
+-- passing every other chosen facet.
+counted AS MATERIALIZED (SELECT {hits} AS hits, {bases} FROM passing),
+counts AS MATERIALIZED (
+    SELECT x.facet, x.value,
+        icount(CASE x.facet WHEN 's' THEN {among_s} WHEN 'p' THEN {among_p}
+                            WHEN 'c' THEN {among_c} WHEN 'z' THEN {among_z}
+                            ELSE {among_k} END) AS n
+    FROM cluster_directory_posting x, counted b
+    WHERE x.facet IN ('s', 'p', 'c', 'z', 'k')
 ),
 number AS (
     SELECT total, CASE WHEN %(page)s BETWEEN 1 AND pages THEN %(page)s ELSE pages END
         AS number
-    FROM (SELECT count(*) AS total,
-                 greatest(1, ceil(count(*) / %(per_page)s::numeric))::int AS pages
-          FROM hits) t
+    FROM (SELECT icount(hits) AS total,
+                 greatest(1, ceil(icount(hits) / %(per_page)s::numeric))::int AS pages
+          FROM counted) t
 ),
 -- Only the page's rows are kept in order (a top-N sort, not a sort of every result).
 page AS (
-    {ranked}
+    {page}
     ORDER BY {order}
     LIMIT %(per_page)s OFFSET (SELECT (number - 1) * %(per_page)s FROM number)
-),
-sector_counts AS (
-    SELECT unnest(sector_ids) AS id, count(*) AS n FROM m
-    WHERE ok_competence AND ok_commune AND ok_size AND ok_kind GROUP BY 1
-),
-competence_counts AS (
-    SELECT unnest(competence_ids) AS id, count(*) AS n FROM m
-    WHERE ok_sector AND ok_commune AND ok_size AND ok_kind GROUP BY 1
-),
--- The facets with one value per organisation, in one pass over m.
-scalar_counts AS (
-    SELECT commune_id, size_band, kind,
-        count(*) FILTER (WHERE ok_sector AND ok_competence AND ok_size AND ok_kind)
-            AS by_commune,
-        count(*) FILTER (WHERE ok_sector AND ok_competence AND ok_commune AND ok_kind)
-            AS by_size,
-        count(*) FILTER (WHERE ok_sector AND ok_competence AND ok_commune AND ok_size)
-            AS by_kind
-    FROM m GROUP BY GROUPING SETS ((commune_id), (size_band), (kind))
-),
-commune_counts AS (
-    SELECT commune_id AS id, by_commune AS n FROM scalar_counts
-    WHERE commune_id IS NOT NULL AND by_commune > 0
 )
 SELECT 'page', id, NULL, NULL::bigint, row_number() OVER (ORDER BY {order}), rank,
     sector_ids, competence_ids
-FROM page
+FROM (SELECT page.*, e.sector_ids, e.competence_ids
+      FROM page JOIN cluster_directory_entry e ON e.organisation_id = page.id) shown
 UNION ALL
 SELECT 'total', number, NULL, total, NULL, NULL, NULL, NULL FROM number
 UNION ALL
-SELECT 'sector', id, NULL, n, NULL, NULL, NULL, NULL FROM sector_counts
-UNION ALL
-(SELECT 'competence', id, NULL, n, NULL, NULL, NULL, NULL FROM competence_counts
- ORDER BY n DESC, id LIMIT %(facet_size)s)
-UNION ALL
-(SELECT 'commune', id, NULL, n, NULL, NULL, NULL, NULL FROM commune_counts
- ORDER BY n DESC, id LIMIT %(facet_size)s)
-UNION ALL
 -- The chosen options are shown, counted or not.
-SELECT 'sector', k.id, NULL, coalesce(c.n, 0), NULL, NULL, NULL, NULL
-FROM unnest((SELECT sector_ids FROM p)) k(id) LEFT JOIN sector_counts c ON c.id = k.id
+SELECT 'sector', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+WHERE facet = 's' AND (n > 0 OR value = ANY((SELECT s FROM chosen)::text[]))
 UNION ALL
-SELECT 'competence', k.id, NULL, coalesce(c.n, 0), NULL, NULL, NULL, NULL
-FROM unnest((SELECT competence_ids FROM p)) k(id)
-LEFT JOIN competence_counts c ON c.id = k.id
+(SELECT 'competence', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+ WHERE facet = 'p' AND n > 0 ORDER BY n DESC, value::bigint LIMIT %(facet_size)s)
 UNION ALL
-SELECT 'commune', k.id, NULL, coalesce(c.n, 0), NULL, NULL, NULL, NULL
-FROM unnest((SELECT commune_ids FROM p)) k(id) LEFT JOIN commune_counts c ON c.id = k.id
+SELECT 'competence', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+WHERE facet = 'p' AND value = ANY((SELECT p FROM chosen)::text[])
 UNION ALL
-SELECT 'size', NULL, size_band, by_size, NULL, NULL, NULL, NULL FROM scalar_counts
-WHERE size_band IS NOT NULL AND by_size > 0
+(SELECT 'commune', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+ WHERE facet = 'c' AND n > 0 ORDER BY n DESC, value::bigint LIMIT %(facet_size)s)
 UNION ALL
-SELECT 'kind', NULL, kind, by_kind, NULL, NULL, NULL, NULL FROM scalar_counts
-WHERE kind IS NOT NULL AND by_kind > 0
+SELECT 'commune', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+WHERE facet = 'c' AND value = ANY((SELECT c FROM chosen)::text[])
+UNION ALL
+SELECT 'size', NULL, value, n, NULL, NULL, NULL, NULL FROM counts WHERE facet = 'z' AND n > 0
+UNION ALL
+SELECT 'kind', NULL, value, n, NULL, NULL, NULL, NULL FROM counts WHERE facet = 'k' AND n > 0
 """
 # Ranking reads the wide table, for the results only; sorting by name or date does not.
-RANKED_BY_RELEVANCE = """
-    SELECT hits.id, hits.name, hits.member_since, hits.sector_ids, hits.competence_ids,
+PAGE_BY_RELEVANCE = """
+    SELECT o.id, o.name, o.member_since,
         ts_rank(o.search_vector, to_tsquery('simple', %(rank_query)s)) AS rank
-    FROM hits JOIN cluster_organisation o ON o.id = hits.id
+    FROM cluster_organisation o WHERE o.id = ANY((SELECT hits FROM counted)::bigint[])
 """
-RANKED_BY_COLUMNS = """
-    SELECT id, name, member_since, sector_ids, competence_ids, NULL::real AS rank FROM hits
+PAGE_BY_COLUMNS = """
+    SELECT e.organisation_id AS id, e.name, e.member_since, NULL::real AS rank
+    FROM cluster_directory_entry e
+    WHERE e.organisation_id = ANY((SELECT hits FROM counted)::bigint[])
 """
-MATCH_WORDS = "e.document @@ to_tsquery('simple', %(match)s)"
-# Incubation is read live from the organisation (by its primary key), not copied into the
-# search table: the filter stays right without a trigger, and costs nothing when unused.
-INCUBATED_ONLY = (
-    " AND EXISTS (SELECT 1 FROM cluster_organisation io"
-    " WHERE io.id = e.organisation_id AND io.incubated)"
-)
+# Every organisation of the directory (no words, no choice): read in the order of an index.
+PAGE_OF_EVERY_ORGANISATION = """
+    SELECT e.organisation_id AS id, e.name, e.member_since, NULL::real AS rank
+    FROM cluster_directory_entry e
+"""
 ORDERS = {
     "relevance": "rank DESC, name, id",
     "name": "name, id",
     "newest": "member_since DESC NULLS LAST, name, id",
 }
+# The facets' letters in the postings (migration 0009), with the filter choosing them.
+POSTING_FACETS = {"s": "sectors", "p": "competences", "c": "communes", "z": "sizes", "k": "kinds"}
+EVERY_ORGANISATION = (
+    "(SELECT coalesce((SELECT ids FROM cluster_directory_posting"
+    " WHERE facet = 'a' AND value = ''), '{}'))"
+)
+# Incubation is read live from the organisation, not copied into the postings: the filter
+# stays right without a trigger, and costs nothing when unused.
+INCUBATED_ONLY = (
+    " & (SELECT coalesce(sort(array_agg(id::int)), '{}') FROM cluster_organisation WHERE incubated)"
+)
+# Normalised words are [0-9a-z] (core.text): every word starting with a prefix sorts
+# before the prefix followed by "~", in the postings' byte order.
+PAST_PREFIX = "~"
 
 
-def _document_query(terms: list[str]) -> str:
-    """Every word must start a word of the document (or be one, when short)."""
-    return " & ".join(
-        "(" + " | ".join(v if is_short(v) else f"{v}:*" for v in term_variants(t)) + ")"
-        for t in terms
+def _directory_statement(
+    filters: DirectoryFilters, terms: list[str], sort: str
+) -> tuple[str, dict[str, object]]:
+    """The statement for these filters, and its word parameters: every query word must
+    start a word of the document (or be one, when short); each of its spellings adds up."""
+    params: dict[str, object] = {}
+    unions = []
+    for i, term in enumerate(terms):
+        words = []
+        for j, variant in enumerate(term_variants(term)):
+            key = f"w{i}_{j}"
+            if is_short(variant):
+                words.append(f"value = %({key})s")
+                params[key] = variant
+            else:
+                words.append(f"(value >= %({key})s AND value < %({key}_end)s)")
+                params[key], params[f"{key}_end"] = variant, variant + PAST_PREFIX
+        unions.append(
+            "(SELECT cluster_int_union(ids) FROM cluster_directory_posting"  # noqa: S608
+            f" WHERE facet = 'w' AND ({' OR '.join(words)}))"
+        )
+    matched = " & ".join(unions) if unions else EVERY_ORGANISATION
+    if filters.incubated:
+        matched += INCUBATED_ONLY
+    chosen = [f for f, name in POSTING_FACETS.items() if getattr(filters, name)]
+    passing = "".join(
+        f", matched.ids & (SELECT cluster_int_union(x.ids) FROM cluster_directory_posting x"  # noqa: S608
+        f" WHERE x.facet = '{f}' AND x.value = ANY(chosen.{f})) AS {f}"
+        for f in chosen
     )
+
+    def among(facets: list[str]) -> str:
+        return " & ".join(facets) if facets else "ids"
+
+    # Without words or incubation, a facet no other facet narrows counts among every
+    # organisation: its options' postings are counted whole, not intersected (at the
+    # directory's size, intersecting every option costs more than the rest together).
+    everyone = not terms and not filters.incubated
+    among_all = {f: everyone and not [c for c in chosen if c != f] for f in POSTING_FACETS}
+    if sort == "relevance":
+        page = PAGE_BY_RELEVANCE
+    else:
+        page = PAGE_OF_EVERY_ORGANISATION if everyone and not chosen else PAGE_BY_COLUMNS
+    sql = DIRECTORY_SQL.format(
+        matched=matched,
+        passing=passing,
+        hits=among(chosen),
+        bases=", ".join(f"{among([c for c in chosen if c != f])} AS {f}" for f in POSTING_FACETS),
+        **{f"among_{f}": "x.ids" if whole else f"x.ids & b.{f}" for f, whole in among_all.items()},
+        page=page,
+        order=ORDERS[sort],
+    )
+    return sql, params
 
 
 def _rank_query(terms: list[str]) -> str:
@@ -1658,21 +1689,14 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
     sort = filters.sort if filters.sort in SORTS else "relevance"
     if sort == "relevance" and not terms:
         sort = "name"
-    sql = DIRECTORY_SQL.format(
-        match=(MATCH_WORDS if terms else "true") + (INCUBATED_ONLY if filters.incubated else ""),
-        ranked=RANKED_BY_RELEVANCE if sort == "relevance" else RANKED_BY_COLUMNS,
-        order=ORDERS[sort],
-    )
-    params = {
-        "match": _document_query(terms),
+    sql, params = _directory_statement(filters, terms, sort)
+    params.update({
         "rank_query": _rank_query(terms) if sort == "relevance" else "",
-        "sectors": list(filters.sectors), "any_sector": not filters.sectors,
-        "competences": list(filters.competences), "any_competence": not filters.competences,
-        "communes": list(filters.communes), "any_commune": not filters.communes,
-        "sizes": list(filters.sizes), "any_size": not filters.sizes,
-        "kinds": list(filters.kinds), "any_kind": not filters.kinds,
+        "sectors": list(filters.sectors), "competences": list(filters.competences),
+        "communes": list(filters.communes), "sizes": list(filters.sizes),
+        "kinds": list(filters.kinds),
         "page": filters.page, "per_page": PAGE_SIZE, "facet_size": FACET_SIZE,
-    }  # fmt: skip
+    })  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

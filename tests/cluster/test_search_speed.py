@@ -158,12 +158,41 @@ def _expected_entries() -> dict[int, tuple]:
     return expected
 
 
+def _postings() -> dict[tuple[str, str], list[int]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT facet, value, ids FROM cluster_directory_posting")
+        # A key no organisation has any more stays, empty, until the next rebuild.
+        return {(facet, value): ids for facet, value, ids in cursor.fetchall() if ids}
+
+
+def _expected_postings(entries: dict[int, tuple]) -> dict[tuple[str, str], list[int]]:
+    """Every key that finds an entry, with the sorted ids it finds (migration 0009)."""
+    found: dict[tuple[str, str], set[int]] = {}
+    for pk, (
+        commune_id,
+        size_band,
+        kind,
+        _name,
+        _since,
+        sectors,
+        competences,
+        words,
+    ) in entries.items():
+        keys = [("a", ""), ("c", str(commune_id)), ("z", size_band), ("k", kind)]
+        keys += [("s", str(s)) for s in sectors] + [("p", str(c)) for c in competences]
+        keys += [("w", word.strip("'")) for word in words.split()]
+        for key in keys:
+            found.setdefault(key, set()).add(pk)
+    return {key: sorted(ids) for key, ids in found.items()}
+
+
 def _assert_in_step() -> None:
     entries = _entries()
     for pk, row in entries.items():
         # PostgreSQL sorts a tsvector's lexemes by length then bytes; compare as sets.
         entries[pk] = (*row[:7], " ".join(sorted(row[7].split())))
     assert entries == _expected_entries()
+    assert _postings() == _expected_postings(entries)
 
 
 @postgres_only
