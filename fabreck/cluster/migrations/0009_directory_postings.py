@@ -22,7 +22,9 @@ by one INSERT ... ON CONFLICT in key order, so concurrent writers lock shared ke
 same order. A key left with no organisation stays, empty, until the next rebuild. A bulk
 load (services.directory_search_table_deferred) rebuilds them from the entries at its end.
 
-The document's GIN index is dropped: no search reads it any more.
+The document's GIN index is dropped: no search reads it any more. Two indexes give the
+first page in name or newest order when browsing without words, and one finds the
+incubated startups for the directory's filter.
 """
 
 from django.db import migrations
