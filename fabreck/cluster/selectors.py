@@ -1923,6 +1923,7 @@ class _CardMaker:
             "url": f"{self.url[0]}{organisation.slug}{self.url[1]}",
             "kind": self.kinds.get(organisation.kind, organisation.kind),
             "size": self.sizes.get(organisation.size_band, organisation.size_band),
+            "description": localized(organisation, "description", language=self.language),
             "sectors": sectors,
             "competences": competences[:CARD_COMPETENCES],
             "incubated": self.incubated if organisation.incubated else "",
