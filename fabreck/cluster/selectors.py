@@ -92,10 +92,24 @@ class FacetOption:
     selected: bool
 
 
+# Each facet's heading on the directory page (one look-up, not a chain of template tests).
+FACET_LEGENDS = {
+    "sector": _("Sector"),
+    "competence": _("Competence"),
+    "commune": _("Commune"),
+    "size": _("Size"),
+    "kind": _("Kind"),
+}
+
+
 @dataclass
 class Facet:
     name: str  # the query parameter
     options: list[FacetOption] = field(default_factory=list)
+
+    @property
+    def legend(self) -> str:
+        return FACET_LEGENDS[self.name]
 
 
 @dataclass
