@@ -6,10 +6,12 @@ the permissions the server enforces on the pages themselves.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 Predicate = Callable[[object], bool]
 
@@ -25,7 +27,13 @@ class NavEntry:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        # The menu is on every page: its URLs are reversed once per URL configuration.
+        return _reversed(self.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(url_name: str, script_prefix: str, urlconf: str) -> str:
+    return reverse(url_name, urlconf=urlconf)
 
 
 _registry: dict[str, NavEntry] = {}

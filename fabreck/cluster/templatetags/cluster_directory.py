@@ -9,6 +9,7 @@ word stay in the template, and the cards' words come translated from the selecto
 (`organisation.card`).
 """
 
+import functools
 from html import escape
 
 from django import template
@@ -80,6 +81,29 @@ INCUBATED = (
 )
 
 
+DESCRIPTION_WORDS = 40
+
+
+def _first_words(text: str) -> str:
+    """The truncatewords filter's result; most descriptions are shorter than the limit, and
+    then a split is all it takes."""
+    words = text.split()
+    if len(words) <= DESCRIPTION_WORDS:
+        return " ".join(words)
+    return truncatewords(text, DESCRIPTION_WORDS)
+
+
+# A few hundred labels in three languages, on every page: each badge is escaped once.
+@functools.lru_cache(maxsize=4096)
+def _sector_badge(label: str) -> str:
+    return SECTOR.format(escape(label))
+
+
+@functools.lru_cache(maxsize=4096)
+def _competence_badge(label: str) -> str:
+    return COMPETENCE.format(escape(label))
+
+
 @register.simple_tag
 def directory_cards(organisations: list[Organisation]) -> SafeString:
     """A card per organisation of the page: name, kind, commune, size, the start of its
@@ -95,9 +119,9 @@ def directory_cards(organisations: list[Organisation]) -> SafeString:
                 kind=escape(str(card["kind"])),
                 commune=escape(organisation.commune.name),
                 size=escape(str(card["size"])),
-                description=escape(truncatewords(organisation.description, 40)),
-                sectors="".join(SECTOR.format(escape(s)) for s in card["sectors"]),
-                competences="".join(COMPETENCE.format(escape(c)) for c in card["competences"]),
+                description=escape(_first_words(card["description"])),
+                sectors="".join(map(_sector_badge, card["sectors"])),
+                competences="".join(map(_competence_badge, card["competences"])),
             )
         )
     return mark_safe("".join(cards))  # noqa: S308  (every value is escaped above)
