@@ -1496,31 +1496,35 @@ page AS (
     LIMIT %(per_page)s OFFSET (SELECT (number - 1) * %(per_page)s FROM number)
 )
 SELECT 'page', id, NULL, NULL::bigint, row_number() OVER (ORDER BY {order}), rank,
-    sector_ids, competence_ids
-FROM (SELECT page.*, e.sector_ids, e.competence_ids
-      FROM page JOIN cluster_directory_entry e ON e.organisation_id = page.id) shown
+    sector_ids, competence_ids{card_columns}
+FROM (SELECT page.*, e.sector_ids, e.competence_ids{card_fields}
+      FROM page JOIN cluster_directory_entry e ON e.organisation_id = page.id
+      JOIN cluster_organisation o ON o.id = page.id
+      JOIN cluster_commune c ON c.id = o.commune_id) shown
 UNION ALL
-SELECT 'total', number, NULL, total, NULL, NULL, NULL, NULL FROM number
+SELECT 'total', number, NULL, total, NULL, NULL, NULL, NULL{no_card} FROM number
 UNION ALL
 -- The chosen options are shown, counted or not.
-SELECT 'sector', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+SELECT 'sector', value::bigint, NULL, n, NULL, NULL, NULL, NULL{no_card} FROM counts
 WHERE facet = 's' AND (n > 0 OR value = ANY((SELECT s FROM chosen)::text[]))
 UNION ALL
-(SELECT 'competence', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+(SELECT 'competence', value::bigint, NULL, n, NULL, NULL, NULL, NULL{no_card} FROM counts
  WHERE facet = 'p' AND n > 0 ORDER BY n DESC, value::bigint LIMIT %(facet_size)s)
 UNION ALL
-SELECT 'competence', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+SELECT 'competence', value::bigint, NULL, n, NULL, NULL, NULL, NULL{no_card} FROM counts
 WHERE facet = 'p' AND value = ANY((SELECT p FROM chosen)::text[])
 UNION ALL
-(SELECT 'commune', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+(SELECT 'commune', value::bigint, NULL, n, NULL, NULL, NULL, NULL{no_card} FROM counts
  WHERE facet = 'c' AND n > 0 ORDER BY n DESC, value::bigint LIMIT %(facet_size)s)
 UNION ALL
-SELECT 'commune', value::bigint, NULL, n, NULL, NULL, NULL, NULL FROM counts
+SELECT 'commune', value::bigint, NULL, n, NULL, NULL, NULL, NULL{no_card} FROM counts
 WHERE facet = 'c' AND value = ANY((SELECT c FROM chosen)::text[])
 UNION ALL
-SELECT 'size', NULL, value, n, NULL, NULL, NULL, NULL FROM counts WHERE facet = 'z' AND n > 0
+SELECT 'size', NULL, value, n, NULL, NULL, NULL, NULL{no_card} FROM counts
+WHERE facet = 'z' AND n > 0
 UNION ALL
-SELECT 'kind', NULL, value, n, NULL, NULL, NULL, NULL FROM counts WHERE facet = 'k' AND n > 0
+SELECT 'kind', NULL, value, n, NULL, NULL, NULL, NULL{no_card} FROM counts
+WHERE facet = 'k' AND n > 0
 """
 # Ranking reads the wide table, for the results only; sorting by name or date does not.
 PAGE_BY_RELEVANCE = """
@@ -1610,6 +1614,7 @@ def _directory_statement(
         **{f"among_{f}": "x.ids" if whole else f"x.ids & b.{f}" for f, whole in among_all.items()},
         page=page,
         order=ORDERS[sort],
+        **_card_sql(connection.alias),
     )
     return sql, params
 
@@ -1719,7 +1724,7 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
         cursor.execute(sql, params)
         rows = cursor.fetchall()
 
-    # Rows: (what, id, key, count, position, rank, sector ids, competence ids)
+    # Rows: (what, id, key, count, position, rank, sector ids, competence ids, *card columns)
     page_rows = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[4])
     number, total = next((r[1], r[3]) for r in rows if r[0] == "total")
     counts: dict[str, dict] = {facet: {} for facet in FACETS}
@@ -1734,8 +1739,7 @@ def _directory_search_postgres(filters: DirectoryFilters, terms: list[str]) -> D
         }
     )
 
-    loaded = _page_organisations([r[1] for r in page_rows])
-    page_rows = [r for r in page_rows if r[1] in loaded]  # (deleted in between)
+    loaded = _page_organisations([r[8:] for r in page_rows])
     organisations = [loaded[r[1]] for r in page_rows]
     _relations_on_demand(organisations)
     card = _CardMaker()
@@ -1769,39 +1773,57 @@ DIRECTORY_RESULT_FIELDS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _CardColumns:
+    """The columns of a page's organisations and their communes that the directory's
+    statement returns with each result, the fields they set, and the converters the ORM
+    would apply to their values (none today; a JSON field would have one)."""
+
+    selected: list[str]  # "o.<column>", then "c.<column>"
+    names: list[str]
+    commune_names: list[str]
+    converters: list
+
+
 @functools.cache
-def _page_statement(alias: str) -> tuple[str, list[str], list[str], list]:
-    """The statement loading a page's organisations and their communes, the fields it
-    sets, and the converters the ORM would apply to its values (none today; a JSON field
-    would have one). The same for every search: built once."""
+def _card_columns(alias: str) -> _CardColumns:
     db = connections[alias]
     # (from_db takes a subset of the columns in the model's order)
     fields = [f for f in Organisation._meta.concrete_fields if f.name in DIRECTORY_RESULT_FIELDS]
     commune_fields = Commune._meta.concrete_fields
-    columns = [f"o.{db.ops.quote_name(f.column)}" for f in fields] + [
-        f"c.{db.ops.quote_name(f.column)}" for f in commune_fields
-    ]
     converters = [
         (i, col, found)
         for i, f in enumerate([*fields, *commune_fields])
         if (col := f.get_col(f.model._meta.db_table))
         and (found := db.ops.get_db_converters(col) + f.get_db_converters(db))
     ]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM cluster_organisation o"  # noqa: S608 (model columns)
-        " JOIN cluster_commune c ON c.id = o.commune_id WHERE o.id = ANY(%s)"
+    return _CardColumns(
+        selected=[f"o.{db.ops.quote_name(f.column)}" for f in fields]
+        + [f"c.{db.ops.quote_name(f.column)}" for f in commune_fields],
+        names=[f.attname for f in fields],
+        commune_names=[f.attname for f in commune_fields],
+        converters=converters,
     )
-    return sql, [f.attname for f in fields], [f.attname for f in commune_fields], converters
 
 
-def _page_organisations(ids: list[int]) -> dict[int, Organisation]:
-    """The page's organisations with their commune, by one plain statement: for twenty
-    rows, compiling an ORM query and reading every column of the wide table cost several
-    times what the database does."""
-    sql, names, commune_names, converters = _page_statement(connection.alias)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ids])
-        rows = cursor.fetchall()
+@functools.cache
+def _card_sql(alias: str) -> dict[str, str]:
+    """The statement's parts carrying them: in the page's rows, NULL in the others (the
+    same for every search: built once)."""
+    selected = _card_columns(alias).selected
+    return {
+        "card_fields": "".join(f", {column} AS card_{i}" for i, column in enumerate(selected)),
+        "card_columns": "".join(f", card_{i}" for i in range(len(selected))),
+        "no_card": ", NULL" * len(selected),
+    }
+
+
+def _page_organisations(rows: list[tuple]) -> dict[int, Organisation]:
+    """The page's organisations with their commune, from the columns the statement
+    returned with them: for twenty rows, a query of their own (and compiling it through
+    the ORM) cost more than the database's work."""
+    columns = _card_columns(connection.alias)
+    names, commune_names, converters = columns.names, columns.commune_names, columns.converters
     commune_field = Organisation._meta.get_field("commune")
     make_organisation = _instance_maker(Organisation, names)
     make_commune = _instance_maker(Commune, commune_names)
