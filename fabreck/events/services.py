@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import JSONField, Q
 from django.utils import formats, timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -1421,18 +1421,42 @@ def _seats_move(session: Session, delta: int) -> None:
         session.seats_taken += delta
 
 
+# Per model: its inserted fields, each with whether a plain value (None, int, str, bool:
+# what Django's preparation returns unchanged for these fields) may skip the preparation.
+_INSERT_FIELDS: dict[type, list[tuple]] = {}
+_PLAIN = (type(None), int, str, bool)
+
+
+def _insert_fields(model) -> list[tuple]:
+    fields = _INSERT_FIELDS.get(model)
+    if fields is None:
+        fields = _INSERT_FIELDS[model] = [
+            (f, not isinstance(f, JSONField))
+            for f in model._meta.concrete_fields
+            if not f.primary_key
+        ]
+    return fields
+
+
 def _insert(registrations: list) -> None:
     """INSERT the rows (all of one model) in one statement and read their ids back: what
     bulk_create does, with the statement built from the model's fields without the query
     machinery."""
     model = type(registrations[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
         model.objects.bulk_create(registrations)
         return
-    values = [
-        [f.get_db_prep_save(f.pre_save(r, True), connection) for f in fields] for r in registrations
-    ]
+    prepared = _insert_fields(model)
+    fields = [f for f, _plain in prepared]
+    values = []
+    for r in registrations:
+        row_values = []
+        for f, plain in prepared:
+            value = f.pre_save(r, True)
+            if not (plain and type(value) in _PLAIN):
+                value = f.get_db_prep_save(value, connection)
+            row_values.append(value)
+        values.append(row_values)
     row = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         cursor.execute(
