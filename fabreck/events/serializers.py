@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from fabreck.core.api import FieldsBuiltOnce
 from fabreck.events.models import (
     Attendance,
     Audience,
@@ -286,17 +285,10 @@ def _price_text(price) -> str:
     return _PRICE.to_representation(price)
 
 
-class RegistrationCreateSerializer(serializers.Serializer):
+class RegistrationCreateSerializer(FieldsBuiltOnce, serializers.Serializer):
     """Who is registered follows from what is given: `children` (a guardian's children), a
     school (`school`, or `school_name` and `commune`) with `pupils` (a teacher's class),
     or neither (the caller as an adult)."""
-
-    def get_fields(self) -> dict:
-        # Shallow copies of the declared fields: DRF deep-copies them for every serializer
-        # (rebuilding each field and its validators), which cost a registration more than
-        # its validation. Binding sets the copy's own name and parent; nothing else of a
-        # field changes while validating.
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
     session = serializers.IntegerField(min_value=1)
     children = serializers.ListField(
