@@ -10,6 +10,7 @@ registrations, and whether its waitlist keeps the order of arrival.
 from __future__ import annotations
 
 import http.client
+import io
 import itertools
 import json
 import os
@@ -378,6 +379,18 @@ def measure(var_dir: Path) -> int:
             f" CPU per request (ms) {baseline_cpu}"
         )
     audit = _audit(session_id)
+    # The e-mails wait in the outbox (no Celery broker here): the periodic job sends them,
+    # outside the requests. Every registrant must get exactly one.
+    from django.core import mail
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("events_mails", stdout=io.StringIO())
+    letters = len(getattr(mail, "outbox", []))
+    seconds = time.perf_counter() - t0
+    log(f"outbox: {letters} e-mails sent by `fabreck events_mails` in {seconds:.1f} s")
+    if letters != rush["statuses"].get(201, 0):
+        raise BenchError(f"{letters} e-mails sent for {rush['statuses'].get(201, 0)} registrations")
     answered = len(rush["latencies"])
     log(f"rush answers {dict(sorted(rush['statuses'].items()))} in {rush['seconds']:.1f} s")
     log(f"database: {audit}")

@@ -4,9 +4,10 @@ from rest_framework import serializers
 
 from fabreck.accounts.models import User
 from fabreck.accounts.selectors import user_roles
+from fabreck.core.api import FieldsBuiltOnce
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     display_name = serializers.CharField(read_only=True)
 

@@ -209,6 +209,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# Registration e-mails wait in an outbox (events.RegistrationNotice). On commit, a task
+# sends them at once: on a Celery worker when there is a broker, in-process otherwise
+# (the development server). A production site without a broker leaves them to the
+# periodic job (`fabreck events_mails` from cron every minute), outside its requests.
+EMAIL_OUTBOX_SEND_ON_COMMIT = env_bool("EMAIL_OUTBOX_SEND_ON_COMMIT", bool(REDIS_URL) or DEBUG)
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs for `celery beat`; each is also a management command for cron.
 CELERY_BEAT_SCHEDULE = {
@@ -233,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
     "events-offers-expire": {
         "task": "fabreck.events.tasks.registration_offers_expire",
         "schedule": crontab(minute="*/5"),
+    },
+    # Registration e-mails left in the outbox (no broker, or a send that failed).
+    "events-mails": {
+        "task": "fabreck.events.tasks.registration_notices_send",
+        "schedule": crontab(minute="*"),
     },
     "events-reminders": {
         "task": "fabreck.events.tasks.registration_reminders_send",

@@ -23,3 +23,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files straight from the finders (the live server of the browser tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The registration e-mails are sent on commit (in-process: Celery is eager), so that a
+# test reads them in mail.outbox as soon as the registration is made.
+EMAIL_OUTBOX_SEND_ON_COMMIT = True

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from fabreck.events.models import Child, Event, Registration, School, Session, TicketCategory
+from fabreck.events.models import (
+    Child,
+    Event,
+    Registration,
+    RegistrationNotice,
+    School,
+    Session,
+    TicketCategory,
+)
 
 
 class TicketCategoryInline(admin.TabularInline):
@@ -62,3 +70,13 @@ class RegistrationAdmin(admin.ModelAdmin):
     raw_id_fields = ["session", "registered_by", "child", "attendee", "school", "cancelled_by"]
     # Statuses and seats move through the services (they keep the session's seat count).
     readonly_fields = ["status", "seats", "queued_at", "offered_at", "offer_expires_at"]
+
+
+@admin.register(RegistrationNotice)
+class RegistrationNoticeAdmin(admin.ModelAdmin):
+    """The outbox of registration e-mails: the staff see what waits and why a send failed."""
+
+    list_display = ["pk", "kind", "recipient", "session", "created_at", "attempts", "sent_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["session", "recipient"]
+    readonly_fields = ["registration_ids", "created_at", "attempts", "last_error", "sent_at"]

@@ -22,7 +22,7 @@ from fabreck.events import selectors, services
 from fabreck.events import selectors as _attendance_selectors
 from fabreck.events import services as _attendance_services
 from fabreck.events.forms import catalogue_filters_from
-from fabreck.events.models import Child, RegistrationKind, Session
+from fabreck.events.models import RegistrationKind, Session
 from fabreck.events.serializers import (
     AttendanceMarkSerializer,
     AttendanceRowSerializer,
@@ -403,12 +403,7 @@ class RegistrationListCreateView(APIView):
         kind = values["kind"]
         if kind == RegistrationKind.CHILD:
             ids = list(dict.fromkeys(values["children"]))
-            own = {
-                child.pk: child
-                for child in Child.objects.filter(
-                    guardian=user, anonymised_at__isnull=True, pk__in=ids
-                ).order_by()
-            }
+            own = selectors.children_own(guardian=user, ids=ids)
             # Someone else's child (or none) stays an id: the service refuses it in its
             # own words, without telling whether it exists.
             children = [own.get(pk, pk) for pk in ids]

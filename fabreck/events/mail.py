@@ -185,11 +185,11 @@ def _grouped(registrations: Iterable[Registration]):
     return list(groups.values())
 
 
-def _letter_send(
+def _letter_message(
     *, recipient, subject: str, template: str, context: dict, ics: Session | None = None
-):
-    """Render and queue one e-mail in the recipient's language (subject is a callable so
-    that it is translated in that language too)."""
+) -> EmailMessage:
+    """Render one e-mail in the recipient's language (subject is a callable so that it is
+    translated in that language too)."""
     with translation.override(recipient.preferred_language):
         context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
         if "session" in context:
@@ -206,47 +206,69 @@ def _letter_send(
                 ics_calendar([session_ics_event(ics)], method="PUBLISH"),
                 "text/calendar",
             )
-    email_send_on_commit(message)
+    return message
+
+
+def _letter_send(
+    *, recipient, subject: str, template: str, context: dict, ics: Session | None = None
+):
+    """Render and queue one e-mail in the recipient's language."""
+    email_send_on_commit(
+        _letter_message(
+            recipient=recipient, subject=subject, template=template, context=context, ics=ics
+        )
+    )
+
+
+def _confirmation_message(recipient, session: Session, group: list[Registration]) -> EmailMessage:
+    return _letter_message(
+        recipient=recipient,
+        subject=lambda c: (
+            _("[Fabreck] Registration confirmed: %(event)s") % {"event": c["event"].title}
+        ),
+        template="events/email/registration_confirmed.txt",
+        context={"session": session, "registrations": group},
+        ics=session,
+    )
+
+
+def _waitlist_message(recipient, session: Session, group: list[Registration]) -> EmailMessage:
+    for registration in group:
+        registration.waitlist_position = waitlist_position(registration=registration)
+    return _letter_message(
+        recipient=recipient,
+        subject=lambda c: _("[Fabreck] On the waitlist: %(event)s") % {"event": c["event"].title},
+        template="events/email/waitlist_joined.txt",
+        context={"session": session, "registrations": group},
+    )
 
 
 def registration_confirmation_send(*, registrations: list[Registration]) -> None:
     """The confirmation of seats in one session for one registrant, with a calendar entry."""
     for recipient, session, group in _grouped(registrations):
-        _letter_send(
-            recipient=recipient,
-            subject=lambda c: (
-                _("[Fabreck] Registration confirmed: %(event)s") % {"event": c["event"].title}
-            ),
-            template="events/email/registration_confirmed.txt",
-            context={"session": session, "registrations": group},
-            ics=session,
-        )
+        email_send_on_commit(_confirmation_message(recipient, session, group))
 
 
 def waitlist_joined_send(*, registrations: list[Registration]) -> None:
     """The notice that a full session put these registrations on its waitlist, with their
     places in the queue."""
     for recipient, session, group in _grouped(registrations):
-        for registration in group:
-            registration.waitlist_position = waitlist_position(registration=registration)
-        _letter_send(
-            recipient=recipient,
-            subject=lambda c: (
-                _("[Fabreck] On the waitlist: %(event)s") % {"event": c["event"].title}
-            ),
-            template="events/email/waitlist_joined.txt",
-            context={"session": session, "registrations": group},
-        )
+        email_send_on_commit(_waitlist_message(recipient, session, group))
 
 
-def registrations_created_send(*, registrations: list[Registration]) -> None:
-    """What a registration call produced: confirmations and waitlist notices."""
-    registration_confirmation_send(
-        registrations=[r for r in registrations if r.status == RegistrationStatus.CONFIRMED]
-    )
-    waitlist_joined_send(
-        registrations=[r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
-    )
+def registration_notice_message(
+    *, kind: str, registrations: list[Registration]
+) -> EmailMessage | None:
+    """The letter of an outbox row (RegistrationNotice): a confirmation or a waitlist
+    notice for `registrations`, those of the row still in the state it announces (None
+    when none is left, or nobody to write to)."""
+    groups = _grouped(registrations)
+    if not groups:
+        return None
+    recipient, session, group = groups[0]
+    if kind == RegistrationStatus.CONFIRMED:
+        return _confirmation_message(recipient, session, group)
+    return _waitlist_message(recipient, session, group)
 
 
 def claim_url(token: str) -> str:

@@ -549,3 +549,47 @@ class Registration(TimeStampedModel):
     @property
     def holds_seats(self) -> bool:
         return self.status in SEATED_STATUSES
+
+
+class RegistrationNotice(models.Model):
+    """The outbox of registration e-mails: one row per letter to write (a confirmation, or
+    a waitlist notice), inserted in the registration's transaction and rendered and sent
+    outside the request (on commit by a Celery worker, or by the periodic job). A send
+    that fails is retried later; a letter is sent once."""
+
+    class Kind(models.TextChoices):
+        CONFIRMED = "confirmed", _("registration confirmed")
+        WAITLISTED = "waitlisted", _("waitlist joined")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="+", verbose_name=_("session")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    registration_ids = models.JSONField(_("registrations"), default=list)
+    created_at = models.DateTimeField(_("created at"))
+    # Not before: the retries of a failed send wait longer each time.
+    send_after = models.DateTimeField(_("send after"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration e-mail")
+        verbose_name_plural = _("registration e-mails")
+        indexes = [
+            # The letters waiting to go, oldest first.
+            models.Index(
+                fields=["send_after", "id"],
+                condition=Q(sent_at__isnull=True),
+                name="events_notice_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

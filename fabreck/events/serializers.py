@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from fabreck.core.api import FieldsBuiltOnce
 from fabreck.events.models import (
     Attendance,
     Audience,
@@ -284,7 +285,7 @@ def _price_text(price) -> str:
     return _PRICE.to_representation(price)
 
 
-class RegistrationCreateSerializer(serializers.Serializer):
+class RegistrationCreateSerializer(FieldsBuiltOnce, serializers.Serializer):
     """Who is registered follows from what is given: `children` (a guardian's children), a
     school (`school`, or `school_name` and `commune`) with `pupils` (a teacher's class),
     or neither (the caller as an adult)."""

@@ -4,6 +4,7 @@ capability: registrations and the waitlist; events and sessions; children, atten
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -18,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import JSONField, Q
 from django.utils import formats, timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -39,6 +40,7 @@ from fabreck.events.models import (
     EventStatus,
     Registration,
     RegistrationKind,
+    RegistrationNotice,
     RegistrationStatus,
     School,
     Session,
@@ -1419,23 +1421,46 @@ def _seats_move(session: Session, delta: int) -> None:
         session.seats_taken += delta
 
 
-_INSERTED_FIELDS = [f for f in Registration._meta.concrete_fields if not f.primary_key]
+# Per model: its inserted fields, each with whether a plain value (None, int, str, bool:
+# what Django's preparation returns unchanged for these fields) may skip the preparation.
+_INSERT_FIELDS: dict[type, list[tuple]] = {}
+_PLAIN = (type(None), int, str, bool)
 
 
-def _insert(registrations: list[Registration]) -> None:
-    """INSERT the registrations in one statement and read their ids back: what bulk_create
-    does, with the statement built from the model's fields without the query machinery."""
-    fields = _INSERTED_FIELDS
+def _insert_fields(model) -> list[tuple]:
+    fields = _INSERT_FIELDS.get(model)
+    if fields is None:
+        fields = _INSERT_FIELDS[model] = [
+            (f, not isinstance(f, JSONField))
+            for f in model._meta.concrete_fields
+            if not f.primary_key
+        ]
+    return fields
+
+
+def _insert(registrations: list) -> None:
+    """INSERT the rows (all of one model) in one statement and read their ids back: what
+    bulk_create does, with the statement built from the model's fields without the query
+    machinery."""
+    model = type(registrations[0])
     if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
-        Registration.objects.bulk_create(registrations)
+        model.objects.bulk_create(registrations)
         return
-    values = [
-        [f.get_db_prep_save(f.pre_save(r, True), connection) for f in fields] for r in registrations
-    ]
+    prepared = _insert_fields(model)
+    fields = [f for f, _plain in prepared]
+    values = []
+    for r in registrations:
+        row_values = []
+        for f, plain in prepared:
+            value = f.pre_save(r, True)
+            if not (plain and type(value) in _PLAIN):
+                value = f.get_db_prep_save(value, connection)
+            row_values.append(value)
+        values.append(row_values)
     row = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_REGISTRATION} ({', '.join(f.column for f in fields)})"  # noqa: S608
+            f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)})"  # noqa: S608
             f" VALUES {', '.join([row] * len(values))} RETURNING id",
             [value for row_values in values for value in row_values],
         )
@@ -1479,6 +1504,101 @@ def _int_or_none(value) -> int | None:
 
 def _on_commit(function, **kwargs) -> None:
     transaction.on_commit(partial(function, **kwargs))
+
+
+# --- registration e-mails: an outbox -------------------------------------------------------
+# Rendering a confirmation and its calendar entry costs more than the registration itself:
+# the registration's transaction only writes which letters are due (RegistrationNotice),
+# and they are rendered and sent outside the request: on commit by a Celery worker (or
+# in-process where EMAIL_OUTBOX_SEND_ON_COMMIT says so, as in the tests), and every
+# minute by the periodic job, which also retries the sends that failed.
+
+logger = logging.getLogger(__name__)
+NOTICE_RETRY_MAX_MINUTES = 60
+
+
+def _notices_queue(registrations: list[Registration]) -> None:
+    """In the registration's transaction: one letter per registrant, session and status
+    (a confirmation, a waitlist notice)."""
+    now = timezone.now()
+    letters: dict[tuple, RegistrationNotice] = {}
+    for registration in registrations:
+        if registration.registered_by_id is None or registration.status not in (
+            Status.CONFIRMED,
+            Status.WAITLISTED,
+        ):
+            continue
+        key = (registration.registered_by_id, registration.session_id, registration.status)
+        if key not in letters:
+            letters[key] = RegistrationNotice(
+                kind=registration.status,
+                session_id=registration.session_id,
+                recipient_id=registration.registered_by_id,
+                registration_ids=[],
+                created_at=now,
+                send_after=now,
+            )
+        letters[key].registration_ids.append(registration.pk)
+    if not letters:
+        return
+    notices = list(letters.values())
+    _insert(notices)
+    if settings.EMAIL_OUTBOX_SEND_ON_COMMIT:
+        from fabreck.events.tasks import registration_notices_send as task
+
+        ids = [n.pk for n in notices]
+        # Robust: a mail server down must not turn a registration into an error; the
+        # periodic job sends what is left.
+        transaction.on_commit(partial(task.delay, ids=ids), robust=True)
+
+
+def registration_notices_send(
+    *, ids: Iterable[int] | None = None, now: datetime | None = None, limit: int = 500
+) -> int:
+    """Render and send the registration e-mails that are due (of `ids` only, if given),
+    oldest first; returns how many were sent. A failed send is tried again later, after
+    2, 4, 8… minutes (at most an hour)."""
+    now = now or timezone.now()
+    due = RegistrationNotice.objects.filter(sent_at__isnull=True, send_after__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
+    pks = list(due.order_by("send_after", "pk").values_list("pk", flat=True)[:limit])
+    return sum(_notice_send(pk, now) for pk in pks)
+
+
+def _notice_send(pk: int, now: datetime) -> bool:
+    """Send one letter under its row's lock (two senders never send it twice; SKIP LOCKED:
+    a letter being sent by another is left to it)."""
+    with transaction.atomic():
+        notice = (
+            RegistrationNotice.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, sent_at__isnull=True)
+            .first()
+        )
+        if notice is None:
+            return False
+        registrations = list(
+            Registration.objects.filter(pk__in=notice.registration_ids, status=notice.kind)
+            .select_related("session__event__site", "registered_by", "child", "attendee", "school")
+            .order_by("pk")
+        )
+        try:
+            message = events_mail.registration_notice_message(
+                kind=notice.kind, registrations=registrations
+            )
+            if message is not None:
+                message.send()
+        except Exception as error:  # any failure: the letter is kept and tried again later
+            logger.warning("Registration e-mail %s not sent: %s", notice.pk, error, exc_info=True)
+            notice.attempts += 1
+            notice.last_error = f"{type(error).__name__}: {error}"[:2000]
+            minutes = min(2**notice.attempts, NOTICE_RETRY_MAX_MINUTES)
+            notice.send_after = now + timedelta(minutes=minutes)
+            notice.save(update_fields=["attempts", "last_error", "send_after"])
+            return False
+        notice.sent_at = timezone.now()
+        notice.save(update_fields=["sent_at"])
+        return message is not None
 
 
 def registration_children_create(
@@ -1583,7 +1703,7 @@ def registration_children_create(
                 )
             _insert(registrations)
             _seats_move(session, sum(r.status == Status.CONFIRMED for r in registrations))
-            _on_commit(events_mail.registrations_created_send, registrations=registrations)
+            _notices_queue(registrations)
     except IntegrityError as error:
         raise _integrity_refusal(error) from error
     return registrations
@@ -1646,7 +1766,7 @@ def registration_adult_create(
             )
             _insert([registration])
             _seats_move(session, 1 if seated else 0)
-            _on_commit(events_mail.registrations_created_send, registrations=[registration])
+            _notices_queue([registration])
     except IntegrityError as error:
         raise _integrity_refusal(error) from error
     return registration
@@ -1741,7 +1861,7 @@ def registration_school_class_create(
             confirmed_at=now,
         )
         _seats_move(session, pupils)
-        _on_commit(events_mail.registrations_created_send, registrations=[registration])
+        _notices_queue([registration])
     return registration
 
 

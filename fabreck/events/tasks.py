@@ -34,3 +34,10 @@ def registration_offers_expire() -> int:
 def registration_reminders_send() -> int:
     """Hourly: reminders for the sessions starting within 48 hours."""
     return services.registration_reminders_send()
+
+
+@shared_task
+def registration_notices_send(ids: list[int] | None = None) -> int:
+    """On commit of a registration (its letters), and every minute (whatever is left, and
+    the retries of failed sends): send the registration e-mails."""
+    return services.registration_notices_send(ids=ids)

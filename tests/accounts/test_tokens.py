@@ -100,3 +100,21 @@ def test_an_unknown_well_formed_token_is_refused(client):
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(client, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _token, secret = api_token_create(user=user, name="ci")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    client.get("/api/v1/me/", **auth)
+    first = ApiToken.objects.get().last_used_at
+    client.get("/api/v1/me/", **auth)
+    assert ApiToken.objects.get().last_used_at == first  # no write within the minute
+
+    ApiToken.objects.update(last_used_at=first - timedelta(minutes=5))
+    assert client.get("/api/v1/me/", **auth).status_code == 200
+    assert ApiToken.objects.get().last_used_at > timezone.now() - timedelta(minutes=1)
