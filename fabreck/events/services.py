@@ -1411,13 +1411,22 @@ def _seats_left(session: Session) -> int:
     return session.capacity - session.seats_taken
 
 
+def _seats_move_sql(session: Session, delta: int) -> tuple[str, list] | None:
+    """The UPDATE moving the session's seat counter by `delta` (its check constraint refuses
+    overselling), or None when the counter does not move."""
+    if not delta:
+        return None
+    return f"UPDATE {_SESSION} SET seats_taken = seats_taken + %s WHERE id = %s", [  # noqa: S608
+        delta,
+        session.pk,
+    ]
+
+
 def _seats_move(session: Session, delta: int) -> None:
-    if delta:
+    statement = _seats_move_sql(session, delta)
+    if statement is not None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {_SESSION} SET seats_taken = seats_taken + %s WHERE id = %s",  # noqa: S608
-                [delta, session.pk],
-            )
+            cursor.execute(*statement)
         session.seats_taken += delta
 
 
@@ -1438,37 +1447,93 @@ def _insert_fields(model) -> list[tuple]:
     return fields
 
 
-def _insert(registrations: list) -> None:
-    """INSERT the rows (all of one model) in one statement and read their ids back: what
-    bulk_create does, with the statement built from the model's fields without the query
-    machinery."""
-    model = type(registrations[0])
-    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
-        model.objects.bulk_create(registrations)
-        return
-    prepared = _insert_fields(model)
-    fields = [f for f, _plain in prepared]
+def _insert_values(rows: list) -> tuple[str, list]:
+    """`(columns) VALUES (…), (…)` for rows (all of one model) and their parameters: what
+    bulk_create prepares, built from the model's fields without the query machinery."""
+    prepared = _insert_fields(type(rows[0]))
     values = []
-    for r in registrations:
-        row_values = []
+    for r in rows:
         for f, plain in prepared:
             value = f.pre_save(r, True)
             if not (plain and type(value) in _PLAIN):
                 value = f.get_db_prep_save(value, connection)
-            row_values.append(value)
-        values.append(row_values)
-    row = f"({', '.join(['%s'] * len(fields))})"
+            values.append(value)
+    row = f"({', '.join(['%s'] * len(prepared))})"
+    columns = ", ".join(f.column for f, _plain in prepared)
+    return f"({columns}) VALUES {', '.join([row] * len(rows))}", values
+
+
+def _saved(rows: list, ids: list[int]) -> None:
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
+def _insert(rows: list) -> None:
+    """INSERT the rows (all of one model) in one statement and read their ids back."""
+    model = type(rows[0])
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
+        model.objects.bulk_create(rows)
+        return
+    values_sql, params = _insert_values(rows)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({', '.join(f.column for f in fields)})"  # noqa: S608
-            f" VALUES {', '.join([row] * len(values))} RETURNING id",
-            [value for row_values in values for value in row_values],
+            f"INSERT INTO {model._meta.db_table} {values_sql} RETURNING id",
+            params,
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for registration, pk in zip(registrations, ids, strict=True):
-        registration.pk = pk
-        registration._state.adding = False
-        registration._state.db = connection.alias
+        _saved(rows, [pk for (pk,) in cursor.fetchall()])
+
+
+def _registrations_record(session: Session, registrations: list[Registration]) -> None:
+    """Under the session's lock: INSERT the registrations, move the session's seat counter
+    by the seats they confirm, and queue their letters (one per status)."""
+    delta = sum(r.seats for r in registrations if r.status == Status.CONFIRMED)
+    if connection.vendor != "postgresql":
+        _insert(registrations)
+        _seats_move(session, delta)
+        _notices_queue(registrations)
+        return
+    # On PostgreSQL the three writes are one statement: a registration in a rush waits for
+    # the session's lock, and every round trip made under it is one more for the queue.
+    values_sql, params = _insert_values(registrations)
+    steps = [f"made AS (INSERT INTO {_REGISTRATION} {values_sql} RETURNING id, status)"]
+    seats = _seats_move_sql(session, delta)
+    if seats is not None:
+        steps.append(f"seats AS ({seats[0]})")
+        params += seats[1]
+    letters = _letters_sql(registrations)
+    if letters is not None:
+        steps.append(f"letters AS ({letters[0]})")
+        params += letters[1]
+    columns = ["made.id"]
+    waitlisted = any(r.status == Status.WAITLISTED for r in registrations)
+    if waitlisted:  # the places in the queue: those already waiting are all ahead
+        columns.append(
+            f"(SELECT COUNT(*) FROM {_REGISTRATION} WHERE session_id = %s"  # noqa: S608
+            " AND status = 'waitlisted')"
+        )
+        params.append(session.pk)
+    send_now = letters is not None and settings.EMAIL_OUTBOX_SEND_ON_COMMIT
+    if send_now:
+        columns.append("(SELECT array_agg(id) FROM letters)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(steps)} SELECT {', '.join(columns)} FROM made ORDER BY made.id",  # noqa: S608
+            params,
+        )
+        rows = cursor.fetchall()
+    _saved(registrations, [row[0] for row in rows])
+    if seats is not None:
+        session.seats_taken += delta
+    if waitlisted:
+        ahead = rows[0][1]
+        for registration in registrations:
+            if registration.status == Status.WAITLISTED:
+                ahead += 1
+                registration.waitlist_position = ahead
+    if send_now:
+        _letters_send_on_commit(rows[0][-1])
 
 
 def _session_recheck(session: Session, now: datetime, children: list[Child] = ()) -> Session:
@@ -1517,9 +1582,9 @@ logger = logging.getLogger(__name__)
 NOTICE_RETRY_MAX_MINUTES = 60
 
 
-def _notices_queue(registrations: list[Registration]) -> None:
-    """In the registration's transaction: one letter per registrant, session and status
-    (a confirmation, a waitlist notice)."""
+def _letters_due(registrations: list[Registration]) -> list[RegistrationNotice]:
+    """One letter per registrant, session and status (a confirmation, a waitlist notice),
+    its registrations not yet filled in."""
     now = timezone.now()
     letters: dict[tuple, RegistrationNotice] = {}
     for registration in registrations:
@@ -1538,18 +1603,61 @@ def _notices_queue(registrations: list[Registration]) -> None:
                 created_at=now,
                 send_after=now,
             )
-        letters[key].registration_ids.append(registration.pk)
-    if not letters:
+    return list(letters.values())
+
+
+def _notices_queue(registrations: list[Registration]) -> None:
+    """In the registration's transaction: the letters its registrations are due."""
+    notices = _letters_due(registrations)
+    if not notices:
         return
-    notices = list(letters.values())
+    for notice in notices:
+        notice.registration_ids = [
+            r.pk
+            for r in registrations
+            if (r.registered_by_id, r.session_id, r.status)
+            == (notice.recipient_id, notice.session_id, notice.kind)
+        ]
     _insert(notices)
     if settings.EMAIL_OUTBOX_SEND_ON_COMMIT:
-        from fabreck.events.tasks import registration_notices_send as task
+        _letters_send_on_commit([n.pk for n in notices])
 
-        ids = [n.pk for n in notices]
-        # Robust: a mail server down must not turn a registration into an error; the
-        # periodic job sends what is left.
-        transaction.on_commit(partial(task.delay, ids=ids), robust=True)
+
+def _letters_sql(registrations: list[Registration]) -> tuple[str, list] | None:
+    """The INSERT of the letters due for registrations being inserted by the statement's
+    `made` step (its RETURNING id, status): each letter lists the ids of its status."""
+    notices = _letters_due(registrations)
+    if not notices:
+        return None
+    # One registrant and one session per call: the letters differ only by status.
+    prepared = _insert_fields(RegistrationNotice)
+    select, params = [], []
+    for f, _plain in prepared:
+        if f.attname == "kind":
+            select.append("made.status")
+        elif f.attname == "registration_ids":
+            select.append("jsonb_agg(made.id ORDER BY made.id)")
+        else:
+            select.append("%s")
+            params.append(f.get_db_prep_save(f.pre_save(notices[0], True), connection))
+    kinds = [n.kind for n in notices]
+    params.extend(kinds)
+    return (
+        f"INSERT INTO {RegistrationNotice._meta.db_table}"  # noqa: S608
+        f" ({', '.join(f.column for f, _plain in prepared)})"
+        f" SELECT {', '.join(select)} FROM made"
+        f" WHERE made.status IN ({', '.join(['%s'] * len(kinds))}) GROUP BY made.status"
+        " RETURNING id",
+        params,
+    )
+
+
+def _letters_send_on_commit(ids: list[int]) -> None:
+    from fabreck.events.tasks import registration_notices_send as task
+
+    # Robust: a mail server down must not turn a registration into an error; the periodic
+    # job sends what is left.
+    transaction.on_commit(partial(task.delay, ids=ids), robust=True)
 
 
 def registration_notices_send(
@@ -1701,9 +1809,7 @@ def registration_children_create(
                         queued_at=None if seated else now,
                     )
                 )
-            _insert(registrations)
-            _seats_move(session, sum(r.status == Status.CONFIRMED for r in registrations))
-            _notices_queue(registrations)
+            _registrations_record(session, registrations)
     except IntegrityError as error:
         raise _integrity_refusal(error) from error
     return registrations
@@ -1764,9 +1870,7 @@ def registration_adult_create(
                 confirmed_at=now if seated else None,
                 queued_at=None if seated else now,
             )
-            _insert([registration])
-            _seats_move(session, 1 if seated else 0)
-            _notices_queue([registration])
+            _registrations_record(session, [registration])
     except IntegrityError as error:
         raise _integrity_refusal(error) from error
     return registration

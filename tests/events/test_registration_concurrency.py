@@ -216,7 +216,7 @@ def test_control_without_the_lock_and_the_counter_the_rush_oversells(families, m
 
     monkeypatch.setattr(services, "_session_lock_clause", lambda: "")  # no FOR UPDATE
     monkeypatch.setattr(services, "_seats_left", count_then_wait)
-    monkeypatch.setattr(services, "_seats_move", lambda session, delta: None)
+    monkeypatch.setattr(services, "_seats_move_sql", lambda session, delta: None)  # no counter
 
     outcomes = run_at_once([_child_call(session, g, c) for g, (c,) in families])
 

@@ -10,6 +10,7 @@ from django.core import mail
 
 from fabreck.accounts.services import api_token_create
 from fabreck.events.models import Registration, School, Session
+from fabreck.events.selectors import waitlist_position
 from tests.events.helpers import child_make, event_make, registration_make, session_make
 from tests.events.registration_helpers import claim_token, family_make, guardian_make
 from tests.fablab.helpers import site_make
@@ -82,6 +83,38 @@ def test_a_guardian_registers_two_children_and_the_second_waits_when_one_seat_is
     assert lea_row["event"] == "robots" and lea_row["session"] == workshop.pk
     assert _seats(workshop) == 2
     assert [m.to for m in mail.outbox] == [[guardian.email], [guardian.email]]
+
+
+def test_children_joining_a_queue_are_told_their_places_behind_those_already_waiting(
+    client, workshop
+):
+    ahead = [
+        ("Zoe", "confirmed"),
+        ("Yan", "confirmed"),
+        ("Xia", "waitlisted"),
+        ("Wim", "waitlisted"),
+    ]
+    for name, status in ahead:
+        registration_make(
+            workshop, child=child_make(guardian_make(), first_name=name), status=status
+        )
+    guardian, (lea, max_) = family_make(names=("Lea", "Max"))
+
+    response = _post(
+        client, "registrations/", guardian, {"session": workshop.pk, "children": [lea.pk, max_.pk]}
+    )
+
+    assert response.status_code == 201, response.json()
+    assert [(r["attendee"], r["status"], r["waitlist_position"]) for r in response.json()] == [
+        ("Lea", "waitlisted", 3),
+        ("Max", "waitlisted", 4),
+    ]
+    mine = Registration.objects.filter(registered_by=guardian).order_by("pk")
+    assert [waitlist_position(registration=r) for r in mine] == [3, 4]
+    assert _seats(workshop) == 2
+    # one waitlist notice for both children, in the outbox and sent
+    assert [m.to for m in mail.outbox][-1:] == [[guardian.email]]
+    assert "Lea" in mail.outbox[-1].body and "Max" in mail.outbox[-1].body
 
 
 def test_an_adult_registers_themselves_when_neither_children_nor_school_are_given(client, site):
