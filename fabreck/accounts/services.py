@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from fabreck.accounts.models import ApiToken, User
 from fabreck.accounts.roles import ROLES, ROLES_BY_SLUG
 from fabreck.core.secrets import secret_digest
-from fabreck.core.sql import row_reader
+from fabreck.core.sql import prepared_cursor, row_reader
 
 TOKEN_PREFIX = "fbk_"  # noqa: S105  (a marker, not a secret)
 TOKEN_SHOWN_PREFIX_LENGTH = 12
@@ -190,7 +190,7 @@ def api_token_use(*, secret: str) -> User | None:
             " AND (last_used_at IS NULL OR last_used_at < %s)) SELECT * FROM found"
         )
         params += [adapt(now), adapt(now - TOKEN_LAST_USED_PRECISION)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(select, params)
         row = cursor.fetchone()
     if row is None:

@@ -31,7 +31,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fabreck.core.sql import row_reader
+from fabreck.core.sql import prepared_cursor, row_reader
 from fabreck.events.models import (
     CLUSTER_KINDS,
     LIVE_STATUSES,
@@ -783,7 +783,7 @@ def waitlist_position(*, registration: Registration) -> int | None:
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
     queued_at = connection.ops.adapt_datetimefield_value(registration.queued_at)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*) FROM {Registration._meta.db_table}"  # noqa: S608  (a table name)
             " WHERE session_id = %s AND status = 'waitlisted'"
@@ -948,7 +948,7 @@ def session_with_event(*, pk: int) -> Session | None:
             _row_reader(Event, "e"),
         )
     (session_sql, width, session_make), (event_sql, _width, event_make) = readers
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {session_sql}, {event_sql} FROM {Session._meta.db_table} s"  # noqa: S608
             f" JOIN {Event._meta.db_table} e ON e.id = s.event_id WHERE s.id = %s",
@@ -975,7 +975,7 @@ def children_own(*, guardian: User, ids: list[int]) -> dict[int, Child]:
     if reader is None:
         reader = _CHILD_READERS[connection.vendor] = _row_reader(Child, "c")
     sql, _width, make = reader
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {sql} FROM {Child._meta.db_table} c"  # noqa: S608  (a table name)
             " WHERE c.guardian_id = %s AND c.anonymised_at IS NULL"
