@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 def row_reader(model, alias: str):
@@ -52,6 +53,15 @@ def prepared_cursor():
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         raw = ServerBindingCursor(connection.connection)
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    with wrap(raw) as cursor:
+    wrap = _PreparedDebugCursor if connection.queries_logged else CursorWrapper
+    with wrap(raw, connection) as cursor:
         yield cursor
+
+
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Logs a statement as written, with its parameters: once a statement is prepared,
+    psycopg no longer keeps the query text Django's log reads back."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params, use_last_executed_query=False):
+            return CursorWrapper.execute(self, sql, params)

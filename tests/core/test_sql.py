@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fabreck.core.sql import prepared_cursor
 
@@ -52,3 +53,10 @@ def test_without_the_database_option_nothing_is_prepared(monkeypatch):
     assert _run("SELECT %s + 1 AS cold_answer", 8) == [42] * 8
     assert _prepared("SELECT $1 + 1 AS cold_answer") == 0
     assert _prepared("SELECT 41 + 1 AS cold_answer") == 0
+
+
+def test_prepared_statements_still_show_in_the_query_log():
+    with CaptureQueriesContext(connection) as queries:
+        _run("SELECT %s + 1 AS logged_answer", 5)
+
+    assert [q["sql"] for q in queries.captured_queries] == ["SELECT %s + 1 AS logged_answer"] * 5
