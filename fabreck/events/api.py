@@ -347,10 +347,9 @@ def _registration_call(function, /, **kwargs):
         raise service_error(error) from error
 
 
-def _session_for_registration(request: Request, pk: int) -> Session:
-    """The session to register for, with its event (the services read nothing else); a
-    draft event's sessions do not exist for those who do not run it."""
-    session = selectors.session_with_event(pk=pk)
+def _session_for_registration(request: Request, session: Session | None) -> Session:
+    """The session to register for, as read with its event (the services read nothing
+    else); a draft event's sessions do not exist for those who do not run it."""
     if session is None or (
         session.event.status == "draft"
         and not selectors.user_manages_event(user=request.user, event=session.event)
@@ -398,12 +397,14 @@ class RegistrationListCreateView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         user = request.user
-        session = _session_for_registration(request, values["session"])
         ticket = values.get("ticket_category")
         kind = values["kind"]
         if kind == RegistrationKind.CHILD:
             ids = list(dict.fromkeys(values["children"]))
-            own = selectors.children_own(guardian=user, ids=ids)
+            read, own = selectors.session_with_children(
+                pk=values["session"], guardian=user, ids=ids
+            )
+            session = _session_for_registration(request, read)
             # Someone else's child (or none) stays an id: the service refuses it in its
             # own words, without telling whether it exists.
             children = [own.get(pk, pk) for pk in ids]
@@ -415,6 +416,9 @@ class RegistrationListCreateView(APIView):
                 ticket_category=ticket,
             )
         elif kind == RegistrationKind.SCHOOL_CLASS:
+            session = _session_for_registration(
+                request, selectors.session_with_event(pk=values["session"])
+            )
             with transaction.atomic():  # a refused class leaves no new school behind
                 school = _registration_call(
                     services.registration_school_resolve,
@@ -435,6 +439,9 @@ class RegistrationListCreateView(APIView):
                     )
                 ]
         else:
+            session = _session_for_registration(
+                request, selectors.session_with_event(pk=values["session"])
+            )
             registrations = [
                 _registration_call(
                     services.registration_adult_create,

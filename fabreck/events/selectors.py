@@ -935,52 +935,66 @@ def session_waitlist_view(*, session: Session) -> dict:
 _row_reader = row_reader
 
 
-_SESSION_READERS: dict[str, tuple] = {}
+_READERS: dict[tuple[str, type], tuple] = {}
+
+
+def _reader(model, alias: str) -> tuple:
+    """The plain SELECT's columns of `model` and its row maker, worked out once per
+    database."""
+    key = (connection.vendor, model)
+    if key not in _READERS:
+        _READERS[key] = _row_reader(model, alias)
+    return _READERS[key]
+
+
+def _session_made(row, session_reader, event_reader) -> Session:
+    _sql, width, session_make = session_reader
+    _sql, event_width, event_make = event_reader
+    session = session_make(row[:width])
+    Session.event.field.set_cached_value(session, event_make(row[width : width + event_width]))
+    return session
 
 
 def session_with_event(*, pk: int) -> Session | None:
     """The session with its event in one plain statement (a registration's first read: the
     ORM would spend longer building the query than the database answering it)."""
-    readers = _SESSION_READERS.get(connection.vendor)
-    if readers is None:
-        readers = _SESSION_READERS[connection.vendor] = (
-            _row_reader(Session, "s"),
-            _row_reader(Event, "e"),
-        )
-    (session_sql, width, session_make), (event_sql, _width, event_make) = readers
+    session_reader, event_reader = _reader(Session, "s"), _reader(Event, "e")
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"SELECT {session_sql}, {event_sql} FROM {Session._meta.db_table} s"  # noqa: S608
+            f"SELECT {session_reader[0]}, {event_reader[0]} FROM {Session._meta.db_table} s"  # noqa: S608
             f" JOIN {Event._meta.db_table} e ON e.id = s.event_id WHERE s.id = %s",
             [pk],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    session = session_make(row[:width])
-    Session.event.field.set_cached_value(session, event_make(row[width:]))
-    return session
+    return None if row is None else _session_made(row, session_reader, event_reader)
 
 
-_CHILD_READERS: dict[str, tuple] = {}
-
-
-def children_own(*, guardian: User, ids: list[int]) -> dict[int, Child]:
-    """Of these child ids, the guardian's own children (not anonymised), by id: one plain
-    statement (a registration's read of the children it names)."""
+def session_with_children(
+    *, pk: int, guardian: User, ids: list[int]
+) -> tuple[Session | None, dict[int, Child]]:
+    """The session with its event and, of these child ids, the guardian's own children (not
+    anonymised) by id: what a registration of children names, read in one plain statement
+    (one row per child found, or one without a child)."""
     ids = [i for i in ids if 0 < i < 2**63]  # an id past the column's range names nobody
     if not ids:
-        return {}
-    reader = _CHILD_READERS.get(connection.vendor)
-    if reader is None:
-        reader = _CHILD_READERS[connection.vendor] = _row_reader(Child, "c")
-    sql, _width, make = reader
+        return session_with_event(pk=pk), {}
+    session_reader, event_reader = _reader(Session, "s"), _reader(Event, "e")
+    child_sql, _width, child_make = _reader(Child, "c")
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"SELECT {sql} FROM {Child._meta.db_table} c"  # noqa: S608  (a table name)
-            " WHERE c.guardian_id = %s AND c.anonymised_at IS NULL"
-            f" AND c.id IN ({', '.join(['%s'] * len(ids))})",
-            [guardian.pk, *ids],
+            f"SELECT {session_reader[0]}, {event_reader[0]}, {child_sql}"  # noqa: S608
+            f" FROM {Session._meta.db_table} s JOIN {Event._meta.db_table} e ON e.id = s.event_id"
+            f" LEFT JOIN {Child._meta.db_table} c ON c.guardian_id = %s"
+            f" AND c.anonymised_at IS NULL AND c.id IN ({', '.join(['%s'] * len(ids))})"
+            " WHERE s.id = %s",
+            [guardian.pk, *ids, pk],
         )
-        children = [make(row) for row in cursor.fetchall()]
-    return {child.pk: child for child in children}
+        rows = cursor.fetchall()
+    if not rows:
+        return None, {}
+    first_child = session_reader[1] + event_reader[1]
+    children = [child_make(row[first_child:]) for row in rows if row[first_child] is not None]
+    return (
+        _session_made(rows[0], session_reader, event_reader),
+        {child.pk: child for child in children},
+    )

@@ -419,3 +419,28 @@ def test_the_lean_representation_matches_the_declared_fields(workshop):
         "Build a robot",
     )
     assert session_with_event(pk=workshop.pk + 1000) is None
+
+
+def test_a_registrations_reads_come_in_one_statement_with_only_the_guardians_own_children(
+    workshop, django_assert_num_queries
+):
+    from fabreck.events.selectors import session_with_children
+    from fabreck.events.services import child_delete
+
+    guardian, (lea, max_, old) = family_make(names=("Lea", "Max", "Old"))
+    _other, (zoe,) = family_make(names=("Zoe",))
+    child_delete(guardian=guardian, child=old)  # anonymised
+
+    with django_assert_num_queries(1):
+        session, own = session_with_children(
+            pk=workshop.pk, guardian=guardian, ids=[lea.pk, max_.pk, old.pk, zoe.pk, 2**70]
+        )
+
+    assert (session.pk, session.event.title) == (workshop.pk, "Build a robot")
+    assert {pk: child.first_name for pk, child in own.items()} == {lea.pk: "Lea", max_.pk: "Max"}
+    session, own = session_with_children(pk=workshop.pk, guardian=guardian, ids=[zoe.pk])
+    assert session.pk == workshop.pk and own == {}
+    assert session_with_children(pk=workshop.pk + 1000, guardian=guardian, ids=[lea.pk]) == (
+        None,
+        {},
+    )
