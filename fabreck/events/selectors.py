@@ -935,13 +935,13 @@ def session_waitlist_view(*, session: Session) -> dict:
 _row_reader = row_reader
 
 
-_READERS: dict[tuple[str, type], tuple] = {}
+_READERS: dict[tuple[str, type, str], tuple] = {}
 
 
 def _reader(model, alias: str) -> tuple:
-    """The plain SELECT's columns of `model` and its row maker, worked out once per
-    database."""
-    key = (connection.vendor, model)
+    """The plain SELECT's columns of `model` as `alias` and its row maker, worked out once
+    per database."""
+    key = (connection.vendor, model, alias)
     if key not in _READERS:
         _READERS[key] = _row_reader(model, alias)
     return _READERS[key]
